@@ -1,0 +1,3 @@
+from custseg.cli import app
+
+app(prog_name="custseg")

@@ -1,0 +1,192 @@
+"""The ``custseg`` command line: parse options, call the pipeline, render the outcome.
+
+User mistakes (`CustsegError`) end with one line on stderr and exit code 1; anything else is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from custseg import schema
+from custseg.errors import CustsegError
+from custseg.i18n import t
+from custseg.io.database import LoadReport
+from custseg.pipeline import Project
+
+app = typer.Typer(
+    help="custseg — customer segmentation and tiering (客户细分 / 客户分级).",
+    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+ProjectOpt = Annotated[Path, typer.Option("--project", "-p", help="Project folder.",
+                                          show_default=True)]
+Lang = Literal["zh", "en"]
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Turn user errors into one line on stderr and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CustsegError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=err, transient=True)
+
+
+def _print_load(report: LoadReport, *, show_mapping: bool = True) -> None:
+    if report.status == "unchanged":
+        console.print(f"[yellow]=[/] {report.source} → {report.table}: unchanged since load "
+                      f"{report.load_id}, nothing added")
+        return
+    console.print(
+        f"[green]✓[/] {report.source} → {report.table}: {report.rows_loaded:,} loaded, "
+        f"{report.rows_duplicate:,} already present, {report.rows_rejected:,} rejected "
+        f"({report.rows_read:,} read, {report.seconds:.1f}s)")
+    if show_mapping and report.mapping:
+        table = Table("source header", "table", "column", box=None, padding=(0, 2))
+        for row in report.mapping:
+            table.add_row(*row)
+        console.print(table)
+    for note in report.notes:
+        console.print(f"  note: {note}")
+
+
+def _ingest_with_progress(project: Project, items: list, run: Callable) -> list[LoadReport]:
+    reports = []
+    with _progress() as progress:
+        task = progress.add_task("loading", total=len(items))
+        for item in items:
+            progress.update(task, description=f"loading {item}")
+            report = run(item)
+            progress.advance(task)
+            reports.append(report)
+            _print_load(report)
+    return reports
+
+
+def _summary(project: Project, lang: str) -> None:
+    status = project.status()
+    table = Table(t("table", lang), t("rows", lang), title=t("summary_title", lang))
+    for name, count in status["tables"].items():
+        table.add_row(f"{name} ({t(name, lang)})", f"{count:,}")
+    console.print(table)
+    first, last = status["order_dates"]
+    console.print(f"{t('customers', lang)}: {status['customers']:,}    "
+                  f"{t('date_range', lang)}: {first or '-'} … {last or '-'}    "
+                  f"{t('quarantined', lang)}: {status['quarantined_rows']:,}")
+    console.print(f"{t('database', lang)}: {status['database']}")
+
+
+@app.command()
+@handle_errors
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the project in.")],
+    name: Annotated[str | None, typer.Option(help="Project name.")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of labels.")] = "zh",
+) -> None:
+    """Create a project folder with a commented custseg.toml and an empty database."""
+    project = Project.init(directory, name=name, language=lang)
+    project.close()
+    console.print(f"created {directory / 'custseg.toml'} and {project.database_path}")
+    console.print(f"next: custseg ingest FILE --table orders --project {directory}")
+
+
+@app.command()
+@handle_errors
+def ingest(
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="Files to load; without files, every [[sources]] entry of custseg.toml.")] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", "-t", help=f"Target table: {', '.join(schema.TABLES)}.")] = None,
+    derive_order_id: Annotated[bool, typer.Option(
+        help="Derive order ids from customer, date and line when the file has none.")] = False,
+    encoding: Annotated[str, typer.Option(help="File encoding, or auto.")] = "auto",
+    delimiter: Annotated[str, typer.Option(help="Field separator, or auto.")] = "auto",
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet (default: the first).")] = None,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Load files into the customer database; re-loading an unchanged file adds nothing."""
+    with Project.open(project_dir) as project:
+        if not files:
+            if not project.settings.sources:
+                raise CustsegError("no files given and no [[sources]] in custseg.toml")
+            _ingest_with_progress(project, project.settings.sources,
+                                  lambda src: project.load_source(src))
+        else:
+            if table is None:
+                raise CustsegError(f"say which table the files are: --table "
+                                   f"{'|'.join(schema.TABLES)}")
+            _ingest_with_progress(project, files, lambda f: project.ingest(
+                [f], table=table, derive_order_id=derive_order_id, encoding=encoding,
+                delimiter=delimiter, sheet=sheet)[0])
+
+
+@app.command()
+@handle_errors
+def status(
+    project_dir: ProjectOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Tables, row counts and the load history of a project."""
+    with Project.open(project_dir) as project:
+        lang = project.settings.project.language
+        if as_json:
+            console.print_json(json.dumps(project.status(), default=str, ensure_ascii=False))
+            return
+        _summary(project, lang)
+        loads = project.status()["loads"]
+        if loads:
+            table = Table("#", t("table", lang), t("source", lang), t("loaded", lang),
+                          t("duplicate", lang), t("rejected", lang), t("status", lang),
+                          title=t("loads_title", lang))
+            for ld in loads:
+                table.add_row(str(ld["load_id"]), ld["table"], ld["source"],
+                              f"{ld['rows_loaded']:,}", f"{ld['rows_duplicate']:,}",
+                              f"{ld['rows_rejected']:,}", ld["status"])
+            console.print(table)
+
+
+@app.command()
+@handle_errors
+def demo(
+    dataset: Annotated[str, typer.Option(help="retail (generated, with dirt) or cdnow (real).")
+                       ] = "retail",
+    directory: Annotated[Path, typer.Option("--dir", help="Folder for the demo project.")
+                         ] = Path("custseg-demo"),
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of labels.")] = "zh",
+    customers: Annotated[int, typer.Option(help="Customers to generate (retail).", min=50)
+                         ] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (retail).")] = 7,
+) -> None:
+    """Create a demo project, load its data and print a summary."""
+    from custseg.demo import create_demo
+
+    with _progress() as progress:
+        progress.add_task(f"preparing the {dataset} data in {directory}")
+        project = create_demo(dataset, directory, language=lang, customers=customers,
+                              seed=seed)
+    with project:
+        _ingest_with_progress(project, project.settings.sources,
+                              lambda src: project.load_source(src))
+        _summary(project, lang)

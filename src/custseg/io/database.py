@@ -1,0 +1,255 @@
+"""The project database: connection, system tables, loads as transactions, canonical rebuild.
+
+This is the only module that talks to the engine's connection directly. A load stages the
+source, appends the rows that are new to ``raw_<table>``, logs the load and rebuilds the
+canonical tables in one transaction, so a failed load leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import ibis
+
+from custseg import schema
+from custseg.cleaning.build import ISSUE_COLUMNS, build_customers, build_table
+from custseg.errors import DatabaseBusyError, InputError
+from custseg.mapping import Mapping, infer_mapping
+from custseg.io.encoding import sha256
+from custseg.io.readers import ReadResult, read_source, read_sql
+
+SYSTEM_DDL = [
+    """CREATE TABLE IF NOT EXISTS load_log (
+        load_id BIGINT PRIMARY KEY, table_name VARCHAR, source VARCHAR, source_kind VARCHAR,
+        checksum VARCHAR, encoding VARCHAR, delimiter VARCHAR, header_row INTEGER,
+        mapping VARCHAR, unmapped VARCHAR, notes VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
+        rows_duplicate BIGINT, rows_rejected BIGINT, started_at TIMESTAMP, seconds DOUBLE,
+        status VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        _load_id BIGINT, table_name VARCHAR, _source VARCHAR, _row BIGINT, column_name VARCHAR,
+        rule VARCHAR, reason VARCHAR, raw_value VARCHAR, action VARCHAR, stage VARCHAR)""",
+    """CREATE OR REPLACE VIEW rejects AS
+        SELECT _load_id AS load_id, table_name, _source AS source, _row AS row,
+               column_name AS "column", reason, raw_value
+        FROM quarantine WHERE action = 'rejected'""",
+]
+
+
+@dataclass
+class LoadReport:
+    """The outcome of loading one source into one table."""
+
+    source: str
+    table: str
+    status: str
+    load_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_duplicate: int = 0
+    rows_rejected: int = 0
+    seconds: float = 0.0
+    mapping: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def connect(path: Path, *, read_only: bool = False, threads: int | None = None,
+            memory_limit: str | None = None) -> ibis.BaseBackend:
+    """Open the project's DuckDB file through Ibis, with a clear message when it is locked."""
+    if read_only and not path.exists():
+        raise InputError("no database yet; load data with `custseg ingest` first",
+                         path=str(path))
+    config = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    try:
+        con = ibis.duckdb.connect(str(path), read_only=read_only, **config)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseBusyError(
+                f"{path} is open in another process (a running `custseg serve` or another "
+                "command); stop it or send the work through the server"
+            ) from None
+        raise
+    if not read_only:
+        for ddl in SYSTEM_DDL:
+            con.raw_sql(ddl)
+        for table in schema.TABLES:
+            ensure_raw_table(con, table)
+    return con
+
+
+def _raw_columns(table: str) -> list[str]:
+    return ["_load_id", "_source", "_row", "_hash", *schema.column_names(table)]
+
+
+def ensure_raw_table(con, table: str) -> None:
+    cols = ", ".join(
+        f'"{c}" {"BIGINT" if c in ("_load_id", "_row") else "VARCHAR"}'
+        for c in _raw_columns(table)
+    )
+    con.raw_sql(f"CREATE TABLE IF NOT EXISTS raw_{table} ({cols})")
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: int,
+                source: str, *, derive_order_id: bool = False, only_with_values: bool = False
+                ) -> tuple[int, int]:
+    """Append staged rows to raw_<table>; rows already present (same content and occurrence
+    number within their file) are skipped so re-loading overlapping exports adds nothing.
+
+    Returns (rows inserted, rows skipped as already loaded)."""
+    names = schema.column_names(table)
+    select = [f"{_q(columns[c])} AS {_q(c)}" if c in columns else f"NULL::VARCHAR AS {_q(c)}"
+              for c in names]
+    where = ""
+    if only_with_values:
+        attrs = [_q(c) for c in columns if c != "customer_id"]
+        where = "WHERE " + " OR ".join(f"{a} IS NOT NULL" for a in attrs) if attrs else ""
+    content = "md5(concat_ws(chr(31), " + ", ".join(
+        f"coalesce({_q(c)}, chr(0))" for c in names) + "))"
+    derived = "s"
+    if derive_order_id:
+        derived = """(SELECT * REPLACE (customer_id || '-' || regexp_replace(coalesce(order_date,
+            ''), '\\D', '', 'g') || '-' || CAST(row_number() OVER (PARTITION BY customer_id,
+            order_date ORDER BY _row) AS VARCHAR) AS order_id) FROM s)"""
+    db.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _incoming AS
+        WITH s AS (SELECT {', '.join(select)}, _row FROM {_q(stage)} {where}),
+             h AS (SELECT *, {content} AS _content FROM {derived})
+        SELECT {load_id}::BIGINT AS _load_id, {_lit(source)} AS _source, _row,
+               md5(_content || '#' || row_number() OVER (PARTITION BY _content ORDER BY _row))
+                 AS _hash, {', '.join(_q(c) for c in names)}
+        FROM h""")
+    total = db.execute("SELECT count(*) FROM _incoming").fetchone()[0]
+    db.execute(f"""INSERT INTO raw_{table}
+        SELECT i.* FROM _incoming i ANTI JOIN raw_{table} r ON i._hash = r._hash""")
+    inserted = db.execute(f"SELECT count(*) FROM raw_{table} WHERE _load_id = {load_id}"
+                          ).fetchone()[0]
+    db.execute("DROP TABLE _incoming")
+    return inserted, total - inserted
+
+
+def rebuild(con, tables: list[str], *, null_tokens: list[str], day_first: bool) -> None:
+    """Recompute canonical tables (and their typing issues) from the raw tables."""
+    for table in [t for t in schema.TABLES if t in tables and t != "customers"]:
+        canonical, issues = build_table(con.table(f"raw_{table}"), table,
+                                        null_tokens=null_tokens, day_first=day_first)
+        _replace(con, table, canonical, issues)
+    if "customers" in tables:
+        canonical, issues = build_customers(con.table("raw_customers"), con.table("orders"),
+                                            null_tokens=null_tokens, day_first=day_first)
+        _replace(con, "customers", canonical, issues)
+
+
+def _replace(con, table: str, canonical: ibis.Table, issues: ibis.Table) -> None:
+    db = con.con
+    db.execute(f"CREATE OR REPLACE TABLE {table} AS {ibis.to_sql(canonical, dialect='duckdb')}")
+    db.execute(f"DELETE FROM quarantine WHERE stage = 'type' AND table_name = {_lit(table)}")
+    cols = ", ".join(ISSUE_COLUMNS)
+    db.execute(f"INSERT INTO quarantine ({cols}, stage) SELECT {cols}, 'type' FROM "
+               f"({ibis.to_sql(issues, dialect='duckdb')})")
+
+
+def ensure_canonical(con, *, null_tokens: list[str], day_first: bool) -> None:
+    """Create empty canonical tables so SQL on a new project finds every table name."""
+    existing = set(con.list_tables())
+    missing = [t for t in schema.TABLES if t not in existing]
+    if missing:
+        rebuild(con, missing + (["customers"] if "orders" in missing else []),
+                null_tokens=null_tokens, day_first=day_first)
+
+
+def already_loaded(con, table: str, checksum: str) -> int | None:
+    row = con.con.execute(
+        "SELECT load_id FROM load_log WHERE table_name = ? AND checksum = ? AND status = 'loaded'"
+        " ORDER BY load_id LIMIT 1", [table, checksum]).fetchone()
+    return row[0] if row else None
+
+
+def load(con, *, table: str, path: Path | None = None, url: str | None = None,
+         query: str | None = None, sql_table: str | None = None,
+         mapping: dict[str, str] | None = None, encoding: str = "auto",
+         delimiter: str = "auto", sheet: str | None = None, header_row: int | None = None,
+         derive_order_id: bool = False, null_tokens: list[str], day_first: bool = False
+         ) -> LoadReport:
+    """Load one source into ``table`` as one transaction; see the module docstring."""
+    started = time.perf_counter()
+    source = str(path) if path is not None else str(url)
+    checksum = sha256(path) if path is not None else None
+    if checksum and (prior := already_loaded(con, table, checksum)) is not None:
+        return LoadReport(source, table, "unchanged", load_id=prior,
+                          notes=[f"same content as load {prior}; nothing added"])
+    db = con.con
+    db.execute("BEGIN TRANSACTION")
+    try:
+        load_id = db.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
+        stage = f"_stage_{load_id}"
+        if path is not None:
+            read = read_source(db, path, stage, encoding=encoding, delimiter=delimiter,
+                               sheet=sheet, header_row=header_row)
+        else:
+            read = read_sql(db, url, stage, query=query, table=sql_table)
+        found = infer_mapping(read.headers, table, mapping, source=source,
+                              derived=("order_id",) if derive_order_id else ())
+        loaded, duplicate = _insert_raw(db, stage, table, found.columns, load_id, source,
+                                        derive_order_id=derive_order_id)
+        if found.customer_columns:
+            _insert_raw(db, stage, "customers",
+                        {"customer_id": found.columns["customer_id"], **found.customer_columns},
+                        load_id, source, only_with_values=True)
+        _log_rejects(db, read, load_id, table, source)
+        rebuild(con, [table, "customers"] if table == "orders" else [table],
+                null_tokens=null_tokens, day_first=day_first)
+        report = LoadReport(
+            source, table, "loaded", load_id, read.rows + len(read.rejects), loaded, duplicate,
+            len(read.rejects), round(time.perf_counter() - started, 3), found.describe(),
+            read.notes + found.notes,
+        )
+        _log_load(db, report, read, found, checksum, path is None)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return report
+
+
+def _log_rejects(db, read: ReadResult, load_id: int, table: str, source: str) -> None:
+    if not read.rejects:
+        return
+    db.executemany(
+        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, 'unreadable_row', ?, ?, 'rejected', 'read')",
+        [[load_id, table, source, r.row, r.column, r.reason, r.raw] for r in read.rejects],
+    )
+
+
+def _log_load(db, report: LoadReport, read: ReadResult, found: Mapping, checksum: str | None,
+              is_sql: bool) -> None:
+    db.execute(
+        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [report.load_id, report.table, report.source, "sql" if is_sql else "file", checksum,
+         read.encoding, read.delimiter, read.header_row,
+         json.dumps({**found.columns, **{f"customers.{k}": v
+                                         for k, v in found.customer_columns.items()}},
+                    ensure_ascii=False),
+         json.dumps(found.unmapped, ensure_ascii=False), json.dumps(report.notes,
+                                                                    ensure_ascii=False),
+         report.rows_read, report.rows_loaded, report.rows_duplicate, report.rows_rejected,
+         datetime.now(), report.seconds, report.status],
+    )

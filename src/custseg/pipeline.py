@@ -1,0 +1,164 @@
+"""Orchestration shared by every surface: a project folder, its config and its database.
+
+>>> import tempfile, custseg
+>>> with tempfile.TemporaryDirectory() as d:
+...     project = custseg.Project.init(d)
+...     sorted(project.status()["tables"])[:3]
+['customers', 'events', 'interactions']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import ibis
+
+from custseg import schema
+from custseg.config import (
+    CONFIG_FILE,
+    STARTER_CONFIG,
+    Settings,
+    SourceSettings,
+    load_settings,
+)
+from custseg.errors import CustsegError
+from custseg.io import database
+from custseg.io.database import LoadReport
+
+
+class Project:
+    """A project folder: ``custseg.toml`` (the config) and ``custseg.duckdb`` (the data).
+
+    Use `Project.open` for an existing folder and `Project.init` to create one. Tables are
+    Ibis expressions (`table`), so notebooks can filter and aggregate them in the engine.
+    """
+
+    def __init__(self, directory: Path | str, settings: Settings):
+        self.directory = Path(directory)
+        self.settings = settings
+        self._con: ibis.BaseBackend | None = None
+
+    @classmethod
+    def open(cls, directory: Path | str = ".") -> Project:
+        """Open a project folder, validating its custseg.toml."""
+        return cls(directory, load_settings(Path(directory)))
+
+    @classmethod
+    def init(cls, directory: Path | str, *, name: str | None = None, language: str = "zh",
+             exist_ok: bool = False) -> Project:
+        """Create a project folder with a commented starter config and an empty database."""
+        directory = Path(directory)
+        config = directory / CONFIG_FILE
+        if config.exists() and not exist_ok:
+            raise CustsegError(f"{config} already exists; open the project instead")
+        directory.mkdir(parents=True, exist_ok=True)
+        if not config.exists():
+            config.write_text(STARTER_CONFIG.format(name=name or directory.resolve().name,
+                                                    language=language), encoding="utf-8")
+        project = cls.open(directory)
+        project.connect()
+        return project
+
+    @property
+    def database_path(self) -> Path:
+        return self.directory / self.settings.engine.database
+
+    def connect(self) -> ibis.BaseBackend:
+        """The Ibis connection to the project database (opened once, for writing)."""
+        if self._con is None:
+            engine = self.settings.engine
+            self._con = database.connect(self.database_path, threads=engine.threads,
+                                         memory_limit=engine.memory_limit)
+            database.ensure_canonical(self._con, **self._typing())
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.disconnect()
+            self._con = None
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _typing(self) -> dict:
+        return {"null_tokens": self.settings.ingest.null_tokens,
+                "day_first": self.settings.ingest.day_first}
+
+    def table(self, name: str) -> ibis.Table:
+        """A canonical or system table as an Ibis expression."""
+        return self.connect().table(name)
+
+    def sql(self, query: str) -> ibis.Table:
+        """A SQL query over the project database as an Ibis expression."""
+        return self.connect().sql(query)
+
+    def ingest(self, paths: Iterable[Path | str], *, table: str,
+               mapping: dict[str, str] | None = None, derive_order_id: bool = False,
+               encoding: str = "auto", delimiter: str = "auto", sheet: str | None = None,
+               on_done: Callable[[LoadReport], None] | None = None) -> list[LoadReport]:
+        """Load files into a canonical table; each file is its own transaction."""
+        if table not in schema.TABLES:
+            raise CustsegError(f"unknown table {table!r}; choose one of "
+                               f"{', '.join(schema.TABLES)}")
+        reports = []
+        for path in paths:
+            report = database.load(
+                self.connect(), table=table, path=Path(path), mapping=mapping,
+                derive_order_id=derive_order_id, encoding=encoding, delimiter=delimiter,
+                sheet=sheet, **self._typing())
+            reports.append(report)
+            if on_done:
+                on_done(report)
+        return reports
+
+    def ingest_sources(self, on_done: Callable[[LoadReport], None] | None = None
+                       ) -> list[LoadReport]:
+        """Load every [[sources]] entry of the config; unchanged files add nothing."""
+        reports = []
+        for src in self.settings.sources:
+            report = self.load_source(src)
+            reports.append(report)
+            if on_done:
+                on_done(report)
+        return reports
+
+    def load_source(self, src: SourceSettings) -> LoadReport:
+        return database.load(
+            self.connect(), table=src.table,
+            path=self.directory / src.path if src.path else None, url=src.url,
+            query=src.query, sql_table=src.sql_table, mapping=src.mapping,
+            encoding=src.encoding, delimiter=src.delimiter, sheet=src.sheet,
+            header_row=src.header_row, derive_order_id=src.derive_order_id, **self._typing())
+
+    def status(self) -> dict:
+        """Row counts of the canonical tables, the order date range and the load history."""
+        con = self.connect()
+        db = con.con
+        tables = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in schema.TABLES}
+        first, last = db.execute("SELECT min(order_date), max(order_date) FROM orders").fetchone()
+        loads = db.execute(
+            "SELECT load_id, table_name, source, rows_read, rows_loaded, rows_duplicate, "
+            "rows_rejected, status, started_at FROM load_log ORDER BY load_id").fetchall()
+        quarantined = db.execute(
+            "SELECT count(*) FROM quarantine WHERE action = 'rejected'").fetchone()[0]
+        return {
+            "project": self.settings.project.name,
+            "database": str(self.database_path),
+            "tables": tables,
+            "customers": tables["customers"],
+            "order_dates": [first.isoformat() if first else None,
+                            last.isoformat() if last else None],
+            "quarantined_rows": quarantined,
+            "loads": [dict(zip(["load_id", "table", "source", "rows_read", "rows_loaded",
+                                "rows_duplicate", "rows_rejected", "status", "started_at"],
+                               row, strict=True)) for row in loads],
+        }
+
+
+def open_project(directory: Path | str = ".") -> Project:
+    """Open a project folder (shortcut for `Project.open`)."""
+    return Project.open(directory)
