@@ -57,12 +57,12 @@ def _progress() -> Progress:
 def _print_load(report: LoadReport, *, show_mapping: bool = True) -> None:
     if report.status == "unchanged":
         console.print(f"[yellow]=[/] {report.source} → {report.table}: unchanged since load "
-                      f"{report.load_id}, nothing added")
+                      f"{report.load_id}, nothing added", soft_wrap=True)
         return
     console.print(
         f"[green]✓[/] {report.source} → {report.table}: {report.rows_loaded:,} loaded, "
         f"{report.rows_duplicate:,} already present, {report.rows_rejected:,} rejected "
-        f"({report.rows_read:,} read, {report.seconds:.1f}s)")
+        f"({report.rows_read:,} read, {report.seconds:.1f}s)", soft_wrap=True)
     if show_mapping and report.mapping:
         table = Table("source header", "table", "column", box=None, padding=(0, 2))
         for row in report.mapping:

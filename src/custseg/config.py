@@ -18,7 +18,9 @@ from custseg import schema
 from custseg.errors import ConfigError
 
 CONFIG_FILE = "custseg.toml"
-DEFAULT_NULL_TOKENS = ("", "NULL", "null", "None", "N/A", "n/a", "NA", "#N/A", "-", "--", "无", "空")
+DEFAULT_NULL_TOKENS = (
+    "", "NULL", "null", "None", "N/A", "n/a", "NA", "#N/A", "-", "--", "无", "空",
+)
 
 
 class _Model(BaseModel):
@@ -199,7 +201,7 @@ day_first = false              # 05/03/2024 is May 3rd; true reads it as 5 March
 #
 # [[sources]]
 # path = "data/orders.csv"     # .csv .tsv .txt .xlsx .xls .parquet .jsonl
-# table = "orders"             # customers | orders | order_items | events | interactions | referrals
+# table = "orders"             # customers orders order_items events interactions referrals
 # encoding = "auto"            # or utf-8, gb18030, utf-16
 # delimiter = "auto"           # or "," ";" "\\t" "|"
 # refresh = "daily"            # how often this source is updated (data catalog)

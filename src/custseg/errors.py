@@ -16,13 +16,13 @@ class ConfigError(CustsegError):
 
 
 class InputError(CustsegError):
-    """A source file cannot be loaded; the message names the file and, where known, row and column."""
+    """A source cannot be loaded; the message names the file and, where known, row and column."""
 
     def __init__(self, message: str, *, path: str | None = None, row: int | None = None,
                  column: str | None = None):
         where = ", ".join(
             part for part in (
-                path and f"file {path}",
+                path and (f"source {path}" if "://" in path else f"file {path}"),
                 row is not None and f"row {row}",
                 column and f"column {column!r}",
             ) if part

@@ -70,7 +70,7 @@ class Project:
             engine = self.settings.engine
             self._con = database.connect(self.database_path, threads=engine.threads,
                                          memory_limit=engine.memory_limit)
-            database.ensure_canonical(self._con, **self._typing())
+            database.ensure_canonical(self._con)
         return self._con
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ TYPES = ("str", "int", "float", "date", "timestamp")
 
 @dataclass(frozen=True)
 class Column:
-    """One canonical column: its name, logical type, whether it is a key and whether it is personal."""
+    """A canonical column: name, logical type, and whether it is a key or personal data."""
 
     name: str
     type: str = "str"
@@ -110,7 +110,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "手机号码", "电话", "联系电话", "电话号码",
     ),
     "email": ("email", "e-mail", "mail", "邮箱", "电子邮箱", "电子邮件"),
-    "id_number": ("id_number", "id_card", "national_id", "身份证", "身份证号", "身份证号码", "证件号"),
+    "id_number": (
+        "id_number", "id_card", "national_id", "身份证", "身份证号", "身份证号码", "证件号",
+    ),
     "address": ("address", "地址", "收货地址", "联系地址"),
     "province": ("province", "state", "省份", "省"),
     "city": ("city", "城市", "市"),

@@ -47,59 +47,61 @@ def _issue(rows: ibis.Table, table: str, column: str, rule: str, reason: str,
     )
 
 
-def build_table(raw: ibis.Table, table: str, *, null_tokens: list[str],
-                day_first: bool = False) -> tuple[ibis.Table, ibis.Table]:
-    """Canonical rows and issue rows of one table from its raw rows.
+def typed_rows(raw: ibis.Table, table: str, *, null_tokens: list[str],
+               day_first: bool = False) -> ibis.Table:
+    """Raw rows with cleaned text per column and the parsed value beside it (``__v_<col>``).
 
-    Returns ``(canonical, issues)``; canonical has the SPEC §2 columns plus lineage
-    (``_load_id``, ``_row``), issues has the columns of `ISSUE_COLUMNS`.
+    Materialise this once; `canonical_rows` and `issue_rows` both read it.
     """
     texts = _texts(raw, table, null_tokens)
     typed = _typed(texts, table, day_first)
-    keys = schema.key_columns(table)
-    with_typed = texts.mutate(**{f"__v_{k}": v for k, v in typed.items()})
-    key_ok = ibis.and_(*[with_typed[f"__v_{k}"].notnull() for k in keys])
-    canonical = with_typed.filter(key_ok).select(
-        **{c: with_typed[f"__v_{c}"] for c in typed}, _load_id=with_typed._load_id,
-        _row=with_typed._row,
+    return texts.mutate(**{f"__v_{k}": v for k, v in typed.items()})
+
+
+def _key_ok(typed: ibis.Table, table: str) -> ibis.Value:
+    return ibis.and_(*[typed[f"__v_{k}"].notnull() for k in schema.key_columns(table)])
+
+
+def canonical_rows(typed: ibis.Table, table: str) -> ibis.Table:
+    """Rows whose key columns read correctly: SPEC §2 columns plus ``_load_id`` and ``_row``."""
+    return typed.filter(_key_ok(typed, table)).select(
+        **{c: typed[f"__v_{c}"] for c in schema.column_names(table)},
+        _load_id=typed._load_id, _row=typed._row,
     )
+
+
+def issue_rows(typed: ibis.Table, table: str) -> ibis.Table:
+    """One row per rejected row (a key missing or unreadable) or value set to NULL."""
+    key_ok = _key_ok(typed, table)
     parts = []
     for col in schema.columns(table):
-        value, text = with_typed[f"__v_{col.name}"], with_typed[col.name]
+        value, text = typed[f"__v_{col.name}"], typed[col.name]
         if col.key:
-            parts.append(_issue(with_typed.filter(text.isnull()), table, col.name,
+            parts.append(_issue(typed.filter(text.isnull()), table, col.name,
                                 "missing_key", f"required {col.name} is empty", "rejected"))
-            parts.append(_issue(with_typed.filter(text.notnull() & value.isnull()), table,
+            parts.append(_issue(typed.filter(text.notnull() & value.isnull()), table,
                                 col.name, f"unreadable_{col.type}",
                                 f"required {col.name} is not a readable {col.type}", "rejected"))
         elif col.type != "str":
-            parts.append(_issue(with_typed.filter(key_ok & text.notnull() & value.isnull()),
+            parts.append(_issue(typed.filter(key_ok & text.notnull() & value.isnull()),
                                 table, col.name, f"unreadable_{col.type}",
                                 f"{col.name} is not a readable {col.type}; set to empty",
                                 "changed"))
-    issues = ibis.union(*parts) if parts else empty_issues()
-    return canonical, issues
+    return ibis.union(*parts)
 
 
-def empty_issues() -> ibis.Table:
-    return ibis.memtable({c: [] for c in ISSUE_COLUMNS}, schema=ISSUE_COLUMNS)
-
-
-def build_customers(raw: ibis.Table, orders: ibis.Table, *, null_tokens: list[str],
-                    day_first: bool = False) -> tuple[ibis.Table, ibis.Table]:
+def merge_customers(customers: ibis.Table, orders: ibis.Table) -> ibis.Table:
     """One row per customer: every customer of a customers source or of an order.
 
-    Attributes come from the most recent load (then the last row) that gave a value, so a
-    later export updates a customer without blanking what it does not carry.
+    ``customers`` is `canonical_rows` of raw_customers. Attributes come from the most recent
+    load (then the last row) that gave a value, so a later export updates a customer without
+    blanking what it does not carry.
     """
-    canonical, issues = build_table(raw, "customers", null_tokens=null_tokens,
-                                    day_first=day_first)
-    order_key = canonical._load_id * 10**12 + canonical._row
-    attrs = canonical.group_by("customer_id").aggregate(**{
-        c: canonical[c].argmax(order_key, where=canonical[c].notnull())
+    order_key = customers._load_id * 10**12 + customers._row
+    attrs = customers.group_by("customer_id").aggregate(**{
+        c: customers[c].argmax(order_key, where=customers[c].notnull())
         for c in schema.column_names("customers") if c != "customer_id"
     })
-    ids = ibis.union(canonical.select("customer_id"), orders.select("customer_id"),
+    ids = ibis.union(customers.select("customer_id"), orders.select("customer_id"),
                      distinct=True)
-    merged = ids.left_join(attrs, "customer_id")
-    return merged.select(schema.column_names("customers")), issues
+    return ids.left_join(attrs, "customer_id").select(schema.column_names("customers"))

@@ -57,7 +57,8 @@ def parse_number(value: StringValue) -> Value:
     text = ibis.ifelse(negative, text.re_replace(r"^\((.*)\)$", r"\1"), text)
     european = text.re_search(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$|^[-+]?\d+,\d{1,2}$")
     text = ibis.ifelse(european, text.replace(".", "").replace(",", "."), text.replace(",", ""))
-    number = ibis.ifelse(text.contains("%"), ibis.null(dt.float64), text.try_cast(dt.float64))
+    numeric = text.re_search(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?$")
+    number = ibis.ifelse(numeric, text.try_cast(dt.float64), ibis.null(dt.float64))
     return ibis.ifelse(negative, -number, number)
 
 
@@ -90,8 +91,8 @@ def parse_date(value: StringValue, *, day_first: bool = False) -> Value:
 def parse_int(value: StringValue) -> Value:
     """Whole numbers; fractional values stay unread rather than being rounded silently."""
     number = parse_number(value)
-    return ibis.ifelse(number == number.round(0), number.round(0).cast(dt.int64),
-                       ibis.null(dt.int64))
+    whole = (number == number.round(0)) & (number.abs() < 1e18)
+    return ibis.ifelse(whole, number.round(0).cast(dt.int64), ibis.null(dt.int64))
 
 
 def parse(value: StringValue, type_: str, *, day_first: bool = False) -> Value:

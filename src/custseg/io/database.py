@@ -7,6 +7,7 @@ canonical tables in one transaction, so a failed load leaves the database exactl
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -17,11 +18,17 @@ import duckdb
 import ibis
 
 from custseg import schema
-from custseg.cleaning.build import ISSUE_COLUMNS, build_customers, build_table
+from custseg.cleaning.build import (
+    ISSUE_COLUMNS,
+    canonical_rows,
+    issue_rows,
+    merge_customers,
+    typed_rows,
+)
 from custseg.errors import DatabaseBusyError, InputError
-from custseg.mapping import Mapping, infer_mapping
 from custseg.io.encoding import sha256
 from custseg.io.readers import ReadResult, read_source, read_sql
+from custseg.mapping import Mapping, infer_mapping
 
 SYSTEM_DDL = [
     """CREATE TABLE IF NOT EXISTS load_log (
@@ -146,34 +153,43 @@ def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: in
     return inserted, total - inserted
 
 
+_SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE",
+              "timestamp": "TIMESTAMP"}
+
+
+def _sql(expr: ibis.Expr) -> str:
+    return ibis.to_sql(expr, dialect="duckdb")
+
+
 def rebuild(con, tables: list[str], *, null_tokens: list[str], day_first: bool) -> None:
-    """Recompute canonical tables (and their typing issues) from the raw tables."""
-    for table in [t for t in schema.TABLES if t in tables and t != "customers"]:
-        canonical, issues = build_table(con.table(f"raw_{table}"), table,
-                                        null_tokens=null_tokens, day_first=day_first)
-        _replace(con, table, canonical, issues)
-    if "customers" in tables:
-        canonical, issues = build_customers(con.table("raw_customers"), con.table("orders"),
-                                            null_tokens=null_tokens, day_first=day_first)
-        _replace(con, "customers", canonical, issues)
+    """Recompute canonical tables (and their typing issues) from the raw tables.
 
-
-def _replace(con, table: str, canonical: ibis.Table, issues: ibis.Table) -> None:
+    Parsed rows are materialised once per table, then split into canonical rows and issues.
+    """
     db = con.con
-    db.execute(f"CREATE OR REPLACE TABLE {table} AS {ibis.to_sql(canonical, dialect='duckdb')}")
-    db.execute(f"DELETE FROM quarantine WHERE stage = 'type' AND table_name = {_lit(table)}")
-    cols = ", ".join(ISSUE_COLUMNS)
-    db.execute(f"INSERT INTO quarantine ({cols}, stage) SELECT {cols}, 'type' FROM "
-               f"({ibis.to_sql(issues, dialect='duckdb')})")
+    order = [t for t in schema.TABLES if t != "customers"] + ["customers"]
+    for table in [t for t in order if t in tables]:
+        typed = typed_rows(con.table(f"raw_{table}"), table, null_tokens=null_tokens,
+                           day_first=day_first)
+        db.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {_sql(typed)}")
+        typed = con.table("_typed")
+        canonical = canonical_rows(typed, table)
+        if table == "customers":
+            canonical = merge_customers(canonical, con.table("orders"))
+        db.execute(f"CREATE OR REPLACE TABLE {table} AS {_sql(canonical)}")
+        db.execute(f"DELETE FROM quarantine WHERE stage = 'type' AND table_name = {_lit(table)}")
+        cols = ", ".join(ISSUE_COLUMNS)
+        db.execute(f"INSERT INTO quarantine ({cols}, stage) SELECT {cols}, 'type' FROM "
+                   f"({_sql(issue_rows(typed, table))})")
+        db.execute("DROP TABLE _typed")
 
 
-def ensure_canonical(con, *, null_tokens: list[str], day_first: bool) -> None:
+def ensure_canonical(con) -> None:
     """Create empty canonical tables so SQL on a new project finds every table name."""
-    existing = set(con.list_tables())
-    missing = [t for t in schema.TABLES if t not in existing]
-    if missing:
-        rebuild(con, missing + (["customers"] if "orders" in missing else []),
-                null_tokens=null_tokens, day_first=day_first)
+    for table, cols in schema.TABLES.items():
+        lineage = "" if table == "customers" else ", _load_id BIGINT, _row BIGINT"
+        body = ", ".join(f'"{c.name}" {_SQL_TYPES[c.type]}' for c in cols)
+        con.raw_sql(f"CREATE TABLE IF NOT EXISTS {table} ({body}{lineage})")
 
 
 def already_loaded(con, table: str, checksum: str) -> int | None:
@@ -192,15 +208,17 @@ def load(con, *, table: str, path: Path | None = None, url: str | None = None,
     """Load one source into ``table`` as one transaction; see the module docstring."""
     started = time.perf_counter()
     source = str(path) if path is not None else str(url)
+    if path is not None and not path.is_file():
+        raise InputError("file not found" if not path.exists() else "not a file", path=source)
     checksum = sha256(path) if path is not None else None
     if checksum and (prior := already_loaded(con, table, checksum)) is not None:
         return LoadReport(source, table, "unchanged", load_id=prior,
                           notes=[f"same content as load {prior}; nothing added"])
     db = con.con
-    db.execute("BEGIN TRANSACTION")
+    stage = "_stage"
     try:
-        load_id = db.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log").fetchone()[0]
-        stage = f"_stage_{load_id}"
+        # Staging only touches temporary tables, so it runs before the transaction: a reader
+        # may try DuckDB's parser and fall back, which an open transaction would not survive.
         if path is not None:
             read = read_source(db, path, stage, encoding=encoding, delimiter=delimiter,
                                sheet=sheet, header_row=header_row)
@@ -208,26 +226,40 @@ def load(con, *, table: str, path: Path | None = None, url: str | None = None,
             read = read_sql(db, url, stage, query=query, table=sql_table)
         found = infer_mapping(read.headers, table, mapping, source=source,
                               derived=("order_id",) if derive_order_id else ())
-        loaded, duplicate = _insert_raw(db, stage, table, found.columns, load_id, source,
-                                        derive_order_id=derive_order_id)
-        if found.customer_columns:
-            _insert_raw(db, stage, "customers",
-                        {"customer_id": found.columns["customer_id"], **found.customer_columns},
-                        load_id, source, only_with_values=True)
-        _log_rejects(db, read, load_id, table, source)
-        rebuild(con, [table, "customers"] if table == "orders" else [table],
-                null_tokens=null_tokens, day_first=day_first)
-        report = LoadReport(
-            source, table, "loaded", load_id, read.rows + len(read.rejects), loaded, duplicate,
-            len(read.rejects), round(time.perf_counter() - started, 3), found.describe(),
-            read.notes + found.notes,
-        )
-        _log_load(db, report, read, found, checksum, path is None)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+        db.execute("BEGIN TRANSACTION")
+        try:
+            load_id = db.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log"
+                                 ).fetchone()[0]
+            loaded, duplicate = _insert_raw(db, stage, table, found.columns, load_id, source,
+                                            derive_order_id=derive_order_id)
+            if found.customer_columns:
+                _insert_raw(db, stage, "customers",
+                            {"customer_id": found.columns["customer_id"],
+                             **found.customer_columns},
+                            load_id, source, only_with_values=True)
+            _log_rejects(db, read, load_id, table, source)
+            rebuild(con, [table, "customers"] if table == "orders" else [table],
+                    null_tokens=null_tokens, day_first=day_first)
+            report = LoadReport(
+                source, table, "loaded", load_id, read.rows + len(read.rejects), loaded,
+                duplicate, len(read.rejects), round(time.perf_counter() - started, 3),
+                found.describe(), read.notes + found.notes,
+            )
+            _log_load(db, report, read, found, checksum, path is None)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    finally:
+        drop_stage(db, stage)
     return report
+
+
+def drop_stage(db, stage: str) -> None:
+    """Remove a staging table (or view) and what a reader kept behind it."""
+    for kind, name in (("VIEW", stage), ("TABLE", stage), ("TABLE", f"{stage}_csv")):
+        with contextlib.suppress(duckdb.Error):
+            db.execute(f'DROP {kind} IF EXISTS "{name}"')
 
 
 def _log_rejects(db, read: ReadResult, load_id: int, table: str, source: str) -> None:

@@ -47,7 +47,8 @@ def detect_encoding(path: Path) -> str:
 
     The byte-order mark decides first; then a full UTF-8 check (cheap, and the only safe way to
     know a large file is UTF-8 to its end); then charset-normalizer on a sample, preferring
-    GB18030 (a superset of GBK and GB2312) for Chinese text.
+    GB18030 (a superset of GBK and GB2312) whenever the sample decodes as it: exports that
+    are not UTF-8 are, in this product's world, almost always Chinese Windows exports.
     """
     with open(path, "rb") as fh:
         head = fh.read(_SAMPLE)
@@ -61,9 +62,14 @@ def detect_encoding(path: Path) -> str:
         return "utf-16-be"
     if _is_utf8(path):
         return "utf-8"
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head)
+        return "gb18030"
+    except UnicodeDecodeError:
+        pass
     best = from_bytes(head).best()
     name = (best.encoding if best else "gb18030").lower().replace("-", "_")
-    if name in _CJK or name.startswith("gb") or best is None:
+    if name in _CJK or name.startswith("gb"):
         return "gb18030"
     return codecs.lookup(name).name
 
@@ -77,16 +83,21 @@ class TranscodeReport:
     replaced_lines: list[int] = field(default_factory=list)
 
 
-def _fallbacks(primary: str) -> list[str]:
-    order = ["utf-8", "gb18030", "utf-16"]
-    return [e for e in order if codecs.lookup(e).name != codecs.lookup(primary).name]
+def _candidates(primary: str) -> list[str]:
+    """Encodings to try per line: strict UTF-8 first (GBK bytes almost never pass it), then
+    the detected one, then GB18030."""
+    names: list[str] = []
+    for enc in ("utf-8", primary, "gb18030"):
+        if codecs.lookup(enc).name not in [codecs.lookup(n).name for n in names]:
+            names.append(enc)
+    return names
 
 
 def transcode_to_utf8(path: Path, dest: Path, encoding: str) -> TranscodeReport:
     """Write ``path`` as UTF-8 (LF line ends) to ``dest``, decoding line by line.
 
-    Each line is tried in ``encoding`` and then in the usual alternatives; a line that none
-    decode is written with U+FFFD replacement characters and its number reported.
+    Each line is tried as UTF-8, then in ``encoding``, then GB18030; a line that none decode
+    is written with U+FFFD replacement characters and its number reported.
     """
     report = TranscodeReport(encoding)
     if encoding.startswith("utf-16"):
@@ -97,25 +108,23 @@ def transcode_to_utf8(path: Path, dest: Path, encoding: str) -> TranscodeReport:
                     report.replaced_lines.append(number)
                 out.write(line.lstrip("\ufeff") if number == 1 else line)
         return report
-    alternatives = _fallbacks(encoding)
+    candidates = _candidates(encoding)
     with open(path, "rb") as src, open(dest, "w", encoding="utf-8", newline="\n") as out:
         for number, raw in enumerate(src, start=1):
             body = raw.rstrip(b"\r\n")
             if number == 1 and body.startswith(codecs.BOM_UTF8):
                 body = body[len(codecs.BOM_UTF8):]
-            try:
-                text = body.decode(encoding)
-            except UnicodeDecodeError:
-                text = None
-                for alt in alternatives:
-                    try:
-                        text = body.decode(alt)
-                        report.fallback_lines.append(number)
-                        break
-                    except UnicodeDecodeError:
-                        continue
-                if text is None:
-                    text = body.decode(encoding, errors="replace")
-                    report.replaced_lines.append(number)
+            text = None
+            for enc in candidates:
+                try:
+                    text = body.decode(enc)
+                except UnicodeDecodeError:
+                    continue
+                if enc != encoding and not body.isascii():
+                    report.fallback_lines.append(number)
+                break
+            if text is None:
+                text = body.decode(encoding, errors="replace")
+                report.replaced_lines.append(number)
             out.write(text + "\n")
     return report

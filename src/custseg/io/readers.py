@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from custseg import schema
 from custseg.errors import InputError
 from custseg.io.encoding import detect_encoding, transcode_to_utf8
 
@@ -85,10 +86,13 @@ def unique_headers(headers: Iterable[object]) -> list[str]:
 def _detect_layout(lines: list[str], delimiter: str | None) -> tuple[str, int]:
     """Choose the delimiter and the header line (0-based) from the first lines of a file.
 
-    The delimiter is the candidate whose field count is most often the same across lines;
+    A line with known header names wins; otherwise the delimiter is the candidate whose
+    field count is most often the same across lines;
     the header is the first line with that count, so preamble lines above it are skipped.
     """
-    lines = [ln for ln in lines if ln.strip()] and lines
+    known = _dictionary_header(lines, delimiter)
+    if known is not None:
+        return known
     best = None
     for cand in ([delimiter] if delimiter else DELIMITERS):
         counts = [len(r) for r in csv.reader(lines, delimiter=cand) if any(c.strip() for c in r)]
@@ -107,6 +111,17 @@ def _detect_layout(lines: list[str], delimiter: str | None) -> tuple[str, int]:
     return cand, 0
 
 
+def _dictionary_header(lines: list[str], delimiter: str | None) -> tuple[str, int] | None:
+    """The first line (and its delimiter) where at least two fields are known header names."""
+    for i, line in enumerate(lines[:50]):
+        for cand in ([delimiter] if delimiter else DELIMITERS):
+            fields = next(csv.reader([line], delimiter=cand), [])
+            hits = sum(schema.normalize_header(f) in schema.HEADER_DICTIONARY for f in fields)
+            if hits >= 2:
+                return cand, i
+    return None
+
+
 def _count_lines(path: Path) -> int:
     n, last = 0, b"\n"
     with open(path, "rb") as fh:
@@ -122,8 +137,12 @@ def _arrow_batch(columns: list[str], rows: list[list[str | None]], numbers: list
     return pa.table(data)
 
 
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _create(con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> None:
-    cols = ", ".join(f'"{c}" VARCHAR' for c in columns)
+    cols = ", ".join(f"{_ident(c)} VARCHAR" for c in columns)
     con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({cols}, _row BIGINT)')
 
 
@@ -210,7 +229,8 @@ def _read_csv_duckdb(con, path: Path, name: str, columns: list[str], delim: str,
     esc_delim = delim.replace("'", "''")
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE \"{name}_csv\" AS SELECT * FROM read_csv('{esc_path}', columns={cols}, delim='{esc_delim}', quote='\"', "
+            f"CREATE OR REPLACE TEMP TABLE \"{name}_csv\" AS SELECT * FROM read_csv("
+            f"'{esc_path}', columns={cols}, delim='{esc_delim}', quote='\"', "
             f"escape='\"', header=true, skip={header_idx}, auto_detect=false, strict_mode=true, "
             f"null_padding=false, max_line_size=67108864)"
         )
@@ -345,8 +365,8 @@ def read_parquet(con, path: Path, name: str) -> ReadResult:
     except duckdb.Error as exc:
         raise InputError(f"not a readable Parquet file: {exc}", path=str(path)) from None
     columns = unique_headers(cols)
-    select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{u}"' for c, u in zip(cols, columns,
-                                                                           strict=True))
+    select = ", ".join(f"CAST({_ident(c)} AS VARCHAR) AS {_ident(u)}"
+                       for c, u in zip(cols, columns, strict=True))
     con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select}, '
                 f"CAST(row_number() OVER () + 1 AS BIGINT) AS _row FROM read_parquet('{esc}')")
     rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
@@ -411,9 +431,8 @@ def read_sql(con, url: str, name: str, *, query: str | None = None,
         engine = sa.create_engine(url)
     except Exception as exc:  # bad URL or missing driver
         raise InputError(f"cannot use database URL: {exc}", path=url) from None
-    stmt = sa.text(query) if query else sa.select(sa.table(table, schema=None)).with_only_columns(
-        sa.text("*"))
     try:
+        stmt = sa.text(query or f"SELECT * FROM {engine.dialect.identifier_preparer.quote(table)}")
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(stmt)
             columns = unique_headers(result.keys())
