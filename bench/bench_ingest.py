@@ -11,8 +11,8 @@
      pandas  csv / parquet  pandas.read_csv(dtype=str) / read_parquet, then
                             CREATE TABLE orders AS SELECT * FROM df in a new DuckDB file + close
    seconds: time.perf_counter around that work, after imports (interpreter start not counted).
-   peak MiB: the child's ru_maxrss, i.e. the process high-water mark *including* the
-   interpreter and imported libraries (import MiB in the JSON says how much that was).
+   peak MiB: the child's high-water RSS (VmHWM; ru_maxrss where there is no /proc), *including*
+   the interpreter and imported libraries (import_mib in the JSON says how much that was).
 3. Prints a table and writes --out/ingest.json.
 
 Reading the ratios: custseg/pandas, CSV against CSV and Parquet against Parquet, same run.
@@ -91,8 +91,15 @@ def generate(rows: int, out: Path) -> tuple[Path, Path]:
     return csv_path, pq_path
 
 
-def _mib(kib: int) -> float:
-    return round(kib / 1024, 1)  # ru_maxrss is in KiB on Linux
+def peak_mib() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts at
+    the parent's RSS when it was forked, which would hide small peaks behind the generator's."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        kib = int(status.split("VmHWM:")[1].split()[0])
+    except (OSError, IndexError):
+        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return round(kib / 1024, 1)
 
 
 def child(kind: str, src: Path, work: Path) -> dict:
@@ -102,7 +109,7 @@ def child(kind: str, src: Path, work: Path) -> dict:
     else:
         import duckdb
         import pandas as pd
-    imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    imported = peak_mib()
     started = time.perf_counter()
     if kind == "custseg":
         project = Project.init(work)
@@ -119,7 +126,7 @@ def child(kind: str, src: Path, work: Path) -> dict:
         con.close()
         extra = {}
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_mib()
     if kind == "custseg":  # outside the timing: what the canonical tables hold
         project = Project.open(work)
         db = project.connect().con
@@ -127,8 +134,8 @@ def child(kind: str, src: Path, work: Path) -> dict:
                   for t in ("orders", "customers", "quarantine")}
         project.close()
     db_bytes = sum(p.stat().st_size for p in work.glob("*.duckdb*"))
-    return {"rows": rows, "seconds": round(seconds, 3), "peak_mib": _mib(peak),
-            "import_mib": _mib(imported), "db_mib": round(db_bytes / 2**20, 1), **extra}
+    return {"rows": rows, "seconds": round(seconds, 3), "peak_mib": peak,
+            "import_mib": imported, "db_mib": round(db_bytes / 2**20, 1), **extra}
 
 
 def measure(kind: str, src: Path, out: Path) -> dict:
