@@ -82,7 +82,7 @@ def test_ingest_without_files_loads_configured_sources_once(proj, tmp_path):
     second = run("ingest", "--project", proj)
     assert second.exit_code == 0 and "unchanged" in second.output
     with Project.open(proj) as p:
-        assert rows(p, "SELECT customer_id, city FROM customers") == [("1", "深圳")]
+        assert rows(p, "SELECT customer_id, city FROM customers") == [("1", "深圳市")]
 
 
 def test_every_command_has_help():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -21,6 +22,7 @@ from custseg import schema
 from custseg.errors import CustsegError
 from custseg.i18n import t
 from custseg.io.database import LoadReport
+from custseg.io.results import EXPORT_FORMATS
 from custseg.pipeline import Project
 
 app = typer.Typer(
@@ -190,3 +192,58 @@ def demo(
         _ingest_with_progress(project, project.settings.sources,
                               lambda src: project.load_source(src))
         _summary(project, lang)
+
+
+def _parse_date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CustsegError(f"{option}: {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _print_segments(result, lang: str) -> None:
+    frame = result.template(lang)
+    table = Table(title=f"{t('segments_title', lang)} · {result.model} · "
+                  f"{t('as_of', lang)} {result.as_of}")
+    for i, name in enumerate(frame.columns):
+        numeric = i in (4, 5)
+        table.add_column(name, justify="right" if numeric else "left",
+                         no_wrap=numeric or i == 0, ratio=(None, 2, 3, 4, None, None, 3, 1)[i])
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else f"{v:.1f}" if isinstance(v, float)
+                        else str(v) for v in row])
+    console.print(table)
+    for notice in result.warnings:
+        colour = "red" if notice.level == "strong" else "yellow"
+        console.print(f"[{colour}]![/] {notice.text(lang)}", soft_wrap=True, highlight=False)
+    console.print(f"{t('run', lang)}: {result.run_id}    {t('customers', lang)}: "
+                  f"{result.total:,}", highlight=False)
+
+
+@app.command()
+@handle_errors
+def segment(
+    model: Annotated[str | None, typer.Option(
+        "--model", "-m", help="rfm-rules or rfm-scores (default: [segmentation] model).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="As-of date D, YYYY-MM-DD (default: the latest order date).")] = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write customer_id,segment_id,segment_name to a .csv, .xlsx or .parquet file.")
+                      ] = None,
+    project_dir: ProjectOpt = Path("."),
+    lang: Annotated[Lang | None, typer.Option(
+        "--lang", help="Language of labels (default: the project's).")] = None,
+) -> None:
+    """Segment every customer, print the segment result table and store the run."""
+    day = _parse_date(as_of, "--as-of")
+    if export is not None and export.suffix.lower() not in EXPORT_FORMATS:
+        raise CustsegError(f"--export {export}: use a {', '.join(EXPORT_FORMATS)} file")
+    with Project.open(project_dir) as project:
+        lang = lang or project.settings.project.language
+        result = project.segment(model, as_of=day, lang=lang)
+        _print_segments(result, lang)
+        if export is not None:
+            rows = project.export_segments(result.run_id, export)
+            console.print(f"{t('exported', lang)}: {export} ({rows:,})", highlight=False)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -92,6 +93,91 @@ class SourceSettings(_Model):
             raise ValueError("a url source needs query or sql_table")
 
 
+class CleaningSettings(_Model):
+    """Cleaning rules (SPEC §3). Every rule is on by default; each can be switched off."""
+
+    identity_merge: bool = True
+    merge_keys: list[Literal["phone", "email", "id_number"]] = Field(
+        default_factory=lambda: ["phone", "email", "id_number"])
+    dedupe_orders: bool = True
+    test_accounts: bool = True
+    test_patterns: list[str] = Field(default_factory=lambda: ["测试", "test", "demo账号", "内部"])
+    internal_phones: list[str] = Field(default_factory=list)
+    normalize_regions: bool = True
+    outliers: bool = True
+    outlier_method: Literal["mad", "iqr"] = "mad"
+    outlier_k: float = Field(default=5.0, gt=0)
+    logic_checks: bool = True
+    earliest_date: date = date(1900, 1, 1)
+    max_missing_rate: float = Field(default=0.05, ge=0, le=1)
+
+
+class FeatureSettings(_Model):
+    """Customer features (SPEC §5): the window of F and M, and the as-of date D."""
+
+    window_months: int = Field(default=6, ge=1, le=120)
+    as_of: date | None = None
+
+
+class Bound(_Model):
+    """An inclusive range of a rule condition: ``{ min = 2, max = 4 }``; either may be left out."""
+
+    min: float | None = None
+    max: float | None = None
+
+    def model_post_init(self, __context: object) -> None:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} is above max {self.max:g}")
+
+
+class RuleSettings(_Model):
+    """One ordered rule: ``preset`` (with optional overrides) or id, names and conditions.
+
+    ``conditions`` maps a feature to a `Bound` or to a value it must equal
+    (``repurchased = false``); ``registered_within_months = 6`` is registration date
+    > D − 6 calendar months.
+    """
+
+    preset: str | None = None
+    id: str | None = None
+    name_zh: str | None = None
+    name_en: str | None = None
+    conditions: dict[str, Bound | bool | int | float | str] | None = None
+    keywords: str | None = None
+
+    @field_validator("conditions", mode="before")
+    @classmethod
+    def _bound_keys(cls, conditions: object) -> object:
+        for feature, spec in (conditions or {}).items() if isinstance(conditions, dict) else ():
+            for key in spec if isinstance(spec, dict) else ():
+                if key not in ("min", "max"):
+                    close = difflib.get_close_matches(key, ["min", "max"], n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    raise ValueError(f"{feature}: unknown bound {key!r}{hint}; use min and max")
+        return conditions
+
+    def model_post_init(self, __context: object) -> None:
+        if self.preset is None and not (self.id and self.conditions
+                                        and (self.name_zh or self.name_en)):
+            raise ValueError("give preset, or id, conditions and name_zh or name_en")
+
+
+class SegmentationSettings(_Model):
+    """Segmentation models (SPEC §5): the default model, RFM rules and the RFM score map.
+
+    ``rules`` replaces the ``template`` of rfm-rules; ``score_map`` replaces the default map
+    of rfm-scores (rules on ``r_score``, ``f_score``, ``m_score``, each 1–5).
+    """
+
+    model: str = "rfm-rules"
+    template: str = "seed"
+    rules: list[RuleSettings] = Field(default_factory=list)
+    score_map: list[RuleSettings] = Field(default_factory=list)
+    currency: str = "¥"
+
+
 class Settings(_Model):
     """The whole configuration of a project (custseg.toml)."""
 
@@ -99,6 +185,9 @@ class Settings(_Model):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     sources: list[SourceSettings] = Field(default_factory=list)
+    cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
+    features: FeatureSettings = Field(default_factory=FeatureSettings)
+    segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
 
 
 def _location(loc: tuple) -> str:
@@ -195,6 +284,43 @@ database = "custseg.duckdb"    # query it with any DuckDB client: SELECT * FROM 
 [ingest]
 day_first = false              # 05/03/2024 is May 3rd; true reads it as 5 March
 # null_tokens = ["", "NULL", "N/A", "-", "无"]
+
+[cleaning]                     # every rule is on by default and reported by `custseg quality`
+# identity_merge = true        # one person under several ids (same phone, e-mail or ID number)
+# test_patterns = ["测试", "test"]   # names/e-mails/tags of test accounts
+# internal_phones = ["13800000000"]
+# outlier_method = "mad"       # or "iqr"; amounts beyond median ± k·MAD (log scale) are flagged
+# outlier_k = 5.0
+# max_missing_rate = 0.05      # a key field missing in more rows than this stops the run
+
+[features]
+window_months = 6              # F and M count the orders of the last N calendar months
+# as_of = 2024-06-30           # the as-of date D; default: the latest order date
+
+[segmentation]                 # `custseg segment --model NAME` (rfm-rules | rfm-scores)
+model = "rfm-rules"
+template = "seed"              # A001–A004 of the seed, used when no [[segmentation.rules]]
+# currency = "¥"               # in the segments' descriptions
+# Ordered rules, first match wins; customers matching none are "unclassified" (U).
+# Bounds are inclusive: R ≤ 30 is max = 30. R = recency_days, F = frequency, M = monetary.
+# [[segmentation.rules]]
+# id = "A001"
+# name_zh = "核心忠诚客户"
+# name_en = "core loyal"
+# conditions = {{ recency_days = {{ max = 30 }}, frequency = {{ min = 5 }}, monetary = {{ min = 2000 }} }}
+# keywords = "专属服务, 优先体验"
+# [[segmentation.rules]]
+# preset = "churn_risk"        # core_loyal new_potential stable_regular dormant potential churn_risk lost
+# [[segmentation.rules]]
+# id = "N1"
+# name_en = "new this half-year"
+# conditions = {{ registered_within_months = 6, frequency = {{ min = 1 }} }}
+# rfm-scores: ordered rules on r_score, f_score, m_score (1–5) replace the default map.
+# [[segmentation.score_map]]
+# id = "S01"
+# name_zh = "冠军客户"
+# name_en = "champions"
+# conditions = {{ r_score = {{ min = 4 }}, f_score = {{ min = 4 }}, m_score = {{ min = 4 }} }}
 
 # One [[sources]] block per file or database table. `custseg run` (and `custseg ingest`
 # without files) loads them; re-loading a file that did not change adds nothing.

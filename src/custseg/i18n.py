@@ -21,6 +21,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "duplicate": {"zh": "已存在", "en": "already present"},
     "rejected": {"zh": "拒绝", "en": "rejected"},
     "status": {"zh": "状态", "en": "status"},
+    "segments_title": {"zh": "客户细分结果表", "en": "Segment result table"},
+    "as_of": {"zh": "基准日", "en": "as of"},
+    "run": {"zh": "运行编号", "en": "run"},
+    "exported": {"zh": "已导出", "en": "exported"},
 }
 
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 
 import ibis
@@ -25,6 +26,7 @@ from custseg.config import (
 from custseg.errors import CustsegError
 from custseg.io import database
 from custseg.io.database import LoadReport
+from custseg.segment.result import SegmentResult
 
 
 class Project:
@@ -84,10 +86,6 @@ class Project:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _typing(self) -> dict:
-        return {"null_tokens": self.settings.ingest.null_tokens,
-                "day_first": self.settings.ingest.day_first}
-
     def table(self, name: str) -> ibis.Table:
         """A canonical or system table as an Ibis expression."""
         return self.connect().table(name)
@@ -107,9 +105,9 @@ class Project:
         reports = []
         for path in paths:
             report = database.load(
-                self.connect(), table=table, path=Path(path), mapping=mapping,
+                self.connect(), self.settings, table=table, path=Path(path), mapping=mapping,
                 derive_order_id=derive_order_id, encoding=encoding, delimiter=delimiter,
-                sheet=sheet, **self._typing())
+                sheet=sheet)
             reports.append(report)
             if on_done:
                 on_done(report)
@@ -128,11 +126,32 @@ class Project:
 
     def load_source(self, src: SourceSettings) -> LoadReport:
         return database.load(
-            self.connect(), table=src.table,
+            self.connect(), self.settings, table=src.table,
             path=self.directory / src.path if src.path else None, url=src.url,
             query=src.query, sql_table=src.sql_table, mapping=src.mapping,
             encoding=src.encoding, delimiter=src.delimiter, sheet=src.sheet,
-            header_row=src.header_row, derive_order_id=src.derive_order_id, **self._typing())
+            header_row=src.header_row, derive_order_id=src.derive_order_id)
+
+    def segment(self, model: str | None = None, *, as_of: date | None = None,
+                lang: str | None = None, store_features: bool = True) -> SegmentResult:
+        """Segment every customer as of ``as_of`` and store the result as a new run.
+
+        Computes the features (SPEC §5) in the engine, fits ``model`` (a key of
+        `custseg.segment.MODELS`, default ``[segmentation] model``), assigns every customer
+        to exactly one segment, and stores the run, its assignments, template 1 and (with
+        ``store_features``) the features. ``as_of`` defaults to ``[features] as_of``, then to
+        the latest order date.
+        """
+        from custseg import runs
+
+        return runs.segment(self.connect(), self.settings, model, as_of=as_of, lang=lang,
+                            store_features=store_features)
+
+    def export_segments(self, run_id: str, path: Path | str) -> int:
+        """Write ``customer_id, segment_id, segment_name`` of a run to .csv/.xlsx/.parquet."""
+        from custseg.io import results
+
+        return results.export_assignments(self.connect(), run_id, Path(path))
 
     def status(self) -> dict:
         """Row counts of the canonical tables, the order date range and the load history."""

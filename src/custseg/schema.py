@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-TYPES = ("str", "int", "float", "date", "timestamp")
+TYPES = ("str", "int", "float", "date", "timestamp", "bool")
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,17 @@ TABLES: dict[str, tuple[Column, ...]] = {
 }
 
 PERSONAL_FIELDS = ("name", "phone", "email", "id_number", "address")
+
+# Columns the cleaning stage adds to what sources give (SPEC §3).
+DERIVED: dict[str, tuple[Column, ...]] = {
+    "customers": _cols("region"),
+    "orders": _cols("source_customer_id is_outlier:bool possible_duplicate:bool"),
+}
+
+
+def stored_columns(table: str) -> tuple[Column, ...]:
+    """Columns of a canonical table as stored: source columns, then derived ones."""
+    return TABLES[table] + DERIVED.get(table, ())
 
 
 def columns(table: str) -> tuple[Column, ...]:

@@ -18,8 +18,26 @@ LINEAGE = ["_load_id", "_source", "_row"]
 ISSUE_COLUMNS = {
     "_load_id": dt.int64, "table_name": dt.string, "_source": dt.string, "_row": dt.int64,
     "column_name": dt.string, "rule": dt.string, "reason": dt.string, "raw_value": dt.string,
-    "action": dt.string,
+    "new_value": dt.string, "action": dt.string,
 }
+
+
+def issues(rows: ibis.Table, table: str, rule: str, reason: str, action: str, *,
+           column: str | None = None, raw: ibis.Value | None = None,
+           new: ibis.Value | None = None) -> ibis.Table:
+    """Quarantine rows for ``rows`` (which carry ``_load_id``, ``_source``, ``_row``).
+
+    ``action`` says what happened to the row: rejected, removed (a duplicate), merged,
+    changed (a value was replaced) or flagged (kept, for verification).
+    """
+    return rows.select(
+        _load_id=rows._load_id, table_name=ibis.literal(table), _source=rows._source,
+        _row=rows._row, column_name=ibis.literal(column, dt.string), rule=ibis.literal(rule),
+        reason=ibis.literal(reason),
+        raw_value=(raw if raw is not None else ibis.null(dt.string)).cast(dt.string),
+        new_value=(new if new is not None else ibis.null(dt.string)).cast(dt.string),
+        action=ibis.literal(action),
+    )
 
 
 def _texts(raw: ibis.Table, table: str, null_tokens: list[str]) -> ibis.Table:
@@ -35,16 +53,6 @@ def _typed(texts: ibis.Table, table: str, day_first: bool) -> dict[str, ibis.Val
         c.name: parse(texts[c.name], c.type, day_first=day_first)
         for c in schema.columns(table)
     }
-
-
-def _issue(rows: ibis.Table, table: str, column: str, rule: str, reason: str,
-           action: str) -> ibis.Table:
-    return rows.select(
-        _load_id=rows._load_id, table_name=ibis.literal(table), _source=rows._source,
-        _row=rows._row, column_name=ibis.literal(column), rule=ibis.literal(rule),
-        reason=ibis.literal(reason), raw_value=rows[column].cast(dt.string),
-        action=ibis.literal(action),
-    )
 
 
 def typed_rows(raw: ibis.Table, table: str, *, null_tokens: list[str],
@@ -63,10 +71,10 @@ def _key_ok(typed: ibis.Table, table: str) -> ibis.Value:
 
 
 def canonical_rows(typed: ibis.Table, table: str) -> ibis.Table:
-    """Rows whose key columns read correctly: SPEC §2 columns plus ``_load_id`` and ``_row``."""
+    """Rows whose key columns read correctly: SPEC §2 columns plus lineage."""
     return typed.filter(_key_ok(typed, table)).select(
         **{c: typed[f"__v_{c}"] for c in schema.column_names(table)},
-        _load_id=typed._load_id, _row=typed._row,
+        _load_id=typed._load_id, _source=typed._source, _row=typed._row,
     )
 
 
@@ -77,31 +85,15 @@ def issue_rows(typed: ibis.Table, table: str) -> ibis.Table:
     for col in schema.columns(table):
         value, text = typed[f"__v_{col.name}"], typed[col.name]
         if col.key:
-            parts.append(_issue(typed.filter(text.isnull()), table, col.name,
-                                "missing_key", f"required {col.name} is empty", "rejected"))
-            parts.append(_issue(typed.filter(text.notnull() & value.isnull()), table,
-                                col.name, f"unreadable_{col.type}",
-                                f"required {col.name} is not a readable {col.type}", "rejected"))
+            parts.append(issues(typed.filter(text.isnull()), table, "missing_key",
+                                f"required {col.name} is empty", "rejected", column=col.name))
+            parts.append(issues(typed.filter(text.notnull() & value.isnull()), table,
+                                f"unreadable_{col.type}",
+                                f"required {col.name} is not a readable {col.type}", "rejected",
+                                column=col.name, raw=text))
         elif col.type != "str":
-            parts.append(_issue(typed.filter(key_ok & text.notnull() & value.isnull()),
-                                table, col.name, f"unreadable_{col.type}",
+            parts.append(issues(typed.filter(key_ok & text.notnull() & value.isnull()), table,
+                                f"unreadable_{col.type}",
                                 f"{col.name} is not a readable {col.type}; set to empty",
-                                "changed"))
+                                "changed", column=col.name, raw=text))
     return ibis.union(*parts)
-
-
-def merge_customers(customers: ibis.Table, orders: ibis.Table) -> ibis.Table:
-    """One row per customer: every customer of a customers source or of an order.
-
-    ``customers`` is `canonical_rows` of raw_customers. Attributes come from the most recent
-    load (then the last row) that gave a value, so a later export updates a customer without
-    blanking what it does not carry.
-    """
-    order_key = customers._load_id * 10**12 + customers._row
-    attrs = customers.group_by("customer_id").aggregate(**{
-        c: customers[c].argmax(order_key, where=customers[c].notnull())
-        for c in schema.column_names("customers") if c != "customer_id"
-    })
-    ids = ibis.union(customers.select("customer_id"), orders.select("customer_id"),
-                     distinct=True)
-    return ids.left_join(attrs, "customer_id").select(schema.column_names("customers"))

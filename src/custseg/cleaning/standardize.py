@@ -1,7 +1,9 @@
-"""Parsers from source text to typed values, written as Ibis expressions that run in the engine.
+"""Parsers from source text to typed values, as Ibis expressions that run in the engine.
 
 Each parser returns NULL for text it cannot read; the caller compares with the input to find
 values that were present but unreadable, and records them instead of dropping them silently.
+The parsers call engine functions by name (``cs_parse_number`` …); `custseg.io.functions`
+defines them for DuckDB, once, instead of inlining the same sub-expressions many times.
 """
 
 from __future__ import annotations
@@ -9,9 +11,6 @@ from __future__ import annotations
 import ibis
 import ibis.expr.datatypes as dt
 from ibis.expr.types import StringValue, Value
-
-_FULL = "０１２３４５６７８９．，－＋（）／：　％ｘＸ"
-_HALF = "0123456789.,-+()/: %xX"
 
 DATE_FORMATS = [
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m", "%Y年%m月",
@@ -22,12 +21,52 @@ _DMY = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
 _MDY = ["%m/%d/%Y", "%m-%d-%Y"]
 
 
-_STR, _STRS, _TS = dt.String(), dt.Array(dt.string), dt.Timestamp()
+def day_month_formats(day_first: bool) -> list[str]:
+    """Formats with day and month before the year, in the configured order."""
+    return _DMY + _MDY if day_first else _MDY + _DMY
 
 
-@ibis.udf.scalar.builtin(name="try_strptime")
-def _try_strptime(value: _STR, formats: _STRS) -> _TS:
-    """DuckDB's strptime that returns NULL instead of failing, with a list of formats."""
+_S, _F, _I, _B, _TS = dt.String(), dt.Float64(), dt.Int64(), dt.Boolean(), dt.Timestamp()
+
+
+@ibis.udf.scalar.builtin
+def cs_halfwidth(s: _S) -> _S:
+    """Full-width digits and punctuation as ASCII."""
+
+
+@ibis.udf.scalar.builtin
+def cs_parse_number(s: _S) -> _F:
+    """Money and counts from text."""
+
+
+@ibis.udf.scalar.builtin
+def cs_parse_int(s: _S) -> _I:
+    """Whole numbers from text."""
+
+
+@ibis.udf.scalar.builtin
+def cs_parse_ts(s: _S) -> _TS:
+    """Timestamps from text, month before day when ambiguous."""
+
+
+@ibis.udf.scalar.builtin
+def cs_parse_ts_dayfirst(s: _S) -> _TS:
+    """Timestamps from text, day before month when ambiguous."""
+
+
+@ibis.udf.scalar.builtin
+def cs_parse_phone(s: _S) -> _S:
+    """Phone digits without country code."""
+
+
+@ibis.udf.scalar.builtin
+def cs_parse_id_number(s: _S) -> _S:
+    """18-character resident ID numbers."""
+
+
+@ibis.udf.scalar.builtin
+def cs_id_number_valid(s: _S) -> _B:
+    """GB 11643 shape and check digit."""
 
 
 def clean_text(value: StringValue, null_tokens: list[str]) -> StringValue:
@@ -38,7 +77,7 @@ def clean_text(value: StringValue, null_tokens: list[str]) -> StringValue:
 
 def halfwidth(value: StringValue) -> StringValue:
     """Full-width digits and punctuation as ASCII (``１２３`` → ``123``)."""
-    return value.translate(_FULL, _HALF)
+    return cs_halfwidth(value)
 
 
 def parse_id(value: StringValue) -> StringValue:
@@ -49,38 +88,21 @@ def parse_id(value: StringValue) -> StringValue:
 def parse_number(value: StringValue) -> Value:
     """Read money and counts: ``¥1,234.00``, ``RMB 88``, ``1.234,56``, ``1 234,50``, ``(50.00)``.
 
-    Parentheses mean a negative amount, as accountants write them; a value with ``%`` is not a
-    number here and stays unread.
+    Parentheses mean a negative amount, as accountants write them; a value with ``%`` or
+    anything but one number is not read.
     """
-    text = halfwidth(value).re_replace(r"(?i)(rmb|cny|usd|元|¥|￥|\$|\s|')", "")
-    negative = text.re_search(r"^\(.*\)$")
-    text = ibis.ifelse(negative, text.re_replace(r"^\((.*)\)$", r"\1"), text)
-    european = text.re_search(r"^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$|^[-+]?\d+,\d{1,2}$")
-    text = ibis.ifelse(european, text.replace(".", "").replace(",", "."), text.replace(",", ""))
-    numeric = text.re_search(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?$")
-    number = ibis.ifelse(numeric, text.try_cast(dt.float64), ibis.null(dt.float64))
-    return ibis.ifelse(negative, -number, number)
-
-
-def _formats(day_first: bool) -> list[str]:
-    bases = DATE_FORMATS + (_DMY + _MDY if day_first else _MDY + _DMY)
-    return [b + t for t in TIME_SUFFIXES for b in bases]
+    return cs_parse_number(value)
 
 
 def parse_timestamp(value: StringValue, *, day_first: bool = False) -> Value:
     """Read dates with or without time from every common form, and Excel serial day numbers.
 
-    Excel counts days from 1899-12-30 for serials after 60 (its 1900 leap-year bug makes
-    1900-02-29 exist); five-digit serials are read that way.
+    Formats: 2024-03-05, 2024/3/5, 2024.3.5, 2024年3月5日, 20240305, 05/03/2024 (month first
+    unless ``day_first``), each with an optional time. Excel counts days from 1899-12-30 for
+    serials after 60 (its 1900 leap-year bug makes 1900-02-29 exist); five-digit serials are
+    read that way.
     """
-    text = halfwidth(value).strip()
-    serial = text.re_search(r"^\d{5}(\.\d+)?$")
-    days = text.try_cast(dt.float64)
-    from_serial = ibis.timestamp("1899-12-30 00:00:00") + (days * 86400).floor().cast(
-        dt.int64).as_interval("s")
-    parsed = _try_strptime(text.re_replace(r"(\.\d{6})\d+", r"\1"),
-                           ibis.literal(_formats(day_first), dt.Array(dt.string)))
-    return ibis.ifelse(serial, from_serial, parsed)
+    return cs_parse_ts_dayfirst(value) if day_first else cs_parse_ts(value)
 
 
 def parse_date(value: StringValue, *, day_first: bool = False) -> Value:
@@ -90,9 +112,7 @@ def parse_date(value: StringValue, *, day_first: bool = False) -> Value:
 
 def parse_int(value: StringValue) -> Value:
     """Whole numbers; fractional values stay unread rather than being rounded silently."""
-    number = parse_number(value)
-    whole = (number == number.round(0)) & (number.abs() < 1e18)
-    return ibis.ifelse(whole, number.round(0).cast(dt.int64), ibis.null(dt.int64))
+    return cs_parse_int(value)
 
 
 def parse(value: StringValue, type_: str, *, day_first: bool = False) -> Value:
@@ -108,3 +128,68 @@ def parse(value: StringValue, type_: str, *, day_first: bool = False) -> Value:
     if type_ == "timestamp":
         return parse_timestamp(value, day_first=day_first)
     raise ValueError(f"unknown type {type_!r}")
+
+
+def parse_phone(value: StringValue) -> StringValue:
+    """Phones as digits only, without the +86 / 0086 country code.
+
+    ``138 1234 5678``, ``+86-139…``, ``0086…`` and full-width digits all become 11 digits;
+    landlines keep their area code (``0755-1234567`` → ``07551234567``).
+    """
+    return cs_parse_phone(value)
+
+
+def is_mobile(phone: StringValue) -> Value:
+    """A normalised Chinese mobile number (11 digits starting 13–19)."""
+    return phone.re_search(r"^1[3-9]\d{9}$")
+
+
+def parse_email(value: StringValue) -> StringValue:
+    """Trimmed, lower-case e-mail; text without ``@`` and a dotted domain is not an e-mail."""
+    text = halfwidth(value).strip().lower()
+    return ibis.ifelse(text.re_search(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), text, ibis.null(dt.string))
+
+
+def parse_id_number(value: StringValue) -> StringValue:
+    """Resident ID numbers in their 18-character form, upper-case ``X``.
+
+    A 15-digit legacy number gets ``19`` inserted before the birth year and its check digit
+    computed; anything else is kept as written (upper-cased) so the validity check flags it.
+    """
+    return cs_parse_id_number(value)
+
+
+def id_number_valid(id_number: StringValue) -> Value:
+    """Shape (17 digits and a check character) and check digit of GB 11643 both hold."""
+    return cs_id_number_valid(id_number)
+
+
+_GENDER = {"男": "M", "男性": "M", "m": "M", "male": "M", "先生": "M", "1": "M",
+           "女": "F", "女性": "F", "f": "F", "female": "F", "女士": "F", "2": "F"}
+_STATUS = {
+    "completed": "completed", "complete": "completed", "paid": "completed", "done": "completed",
+    "success": "completed", "已完成": "completed", "完成": "completed", "交易成功": "completed",
+    "已支付": "completed", "已付款": "completed", "已签收": "completed",
+    "cancelled": "cancelled", "canceled": "cancelled", "已取消": "cancelled", "取消": "cancelled",
+    "交易关闭": "cancelled", "已关闭": "cancelled",
+    "refunded": "refunded", "refund": "refunded", "returned": "refunded", "已退款": "refunded",
+    "退款": "refunded", "退货": "refunded", "已退货": "refunded",
+}
+
+
+def _lookup(value: StringValue, table: dict[str, str]) -> StringValue:
+    key = value.strip().lower()
+    return key.cases(*table.items(), else_=ibis.null(dt.string))
+
+
+def parse_gender(value: StringValue) -> StringValue:
+    """``M`` or ``F`` from 男/女, male/female, M/F, 先生/女士, 1/2; anything else is NULL."""
+    return _lookup(value, _GENDER)
+
+
+def parse_status(value: StringValue) -> StringValue:
+    """Order status as completed / cancelled / refunded (Chinese and English spellings).
+
+    Unknown statuses keep their text in lower case, so no order is lost to a new label.
+    """
+    return ibis.coalesce(_lookup(value, _STATUS), value.strip().lower())

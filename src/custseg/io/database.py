@@ -18,16 +18,12 @@ import duckdb
 import ibis
 
 from custseg import schema
-from custseg.cleaning.build import (
-    ISSUE_COLUMNS,
-    canonical_rows,
-    issue_rows,
-    merge_customers,
-    typed_rows,
-)
+from custseg.config import Settings
 from custseg.errors import DatabaseBusyError, InputError
+from custseg.io import functions
 from custseg.io.encoding import sha256
 from custseg.io.readers import ReadResult, read_source, read_sql
+from custseg.io.rebuild import clean_database
 from custseg.mapping import Mapping, infer_mapping
 
 SYSTEM_DDL = [
@@ -36,10 +32,16 @@ SYSTEM_DDL = [
         checksum VARCHAR, encoding VARCHAR, delimiter VARCHAR, header_row INTEGER,
         mapping VARCHAR, unmapped VARCHAR, notes VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
         rows_duplicate BIGINT, rows_rejected BIGINT, started_at TIMESTAMP, seconds DOUBLE,
-        status VARCHAR)""",
+        status VARCHAR, derived_order_id BOOLEAN)""",
     """CREATE TABLE IF NOT EXISTS quarantine (
         _load_id BIGINT, table_name VARCHAR, _source VARCHAR, _row BIGINT, column_name VARCHAR,
-        rule VARCHAR, reason VARCHAR, raw_value VARCHAR, action VARCHAR, stage VARCHAR)""",
+        rule VARCHAR, reason VARCHAR, raw_value VARCHAR, new_value VARCHAR, action VARCHAR,
+        stage VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS quarantine_overrides (
+        _load_id BIGINT, table_name VARCHAR, _row BIGINT, rule VARCHAR, created_at TIMESTAMP,
+        note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS identity_map (
+        customer_id VARCHAR, surviving_id VARCHAR, keys VARCHAR)""",
     """CREATE OR REPLACE VIEW rejects AS
         SELECT _load_id AS load_id, table_name, _source AS source, _row AS row,
                column_name AS "column", reason, raw_value
@@ -87,6 +89,7 @@ def connect(path: Path, *, read_only: bool = False, threads: int | None = None,
                 "command); stop it or send the work through the server"
             ) from None
         raise
+    functions.register(con.con)
     if not read_only:
         for ddl in SYSTEM_DDL:
             con.raw_sql(ddl)
@@ -154,41 +157,14 @@ def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: in
 
 
 _SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE",
-              "timestamp": "TIMESTAMP"}
-
-
-def _sql(expr: ibis.Expr) -> str:
-    return ibis.to_sql(expr, dialect="duckdb")
-
-
-def rebuild(con, tables: list[str], *, null_tokens: list[str], day_first: bool) -> None:
-    """Recompute canonical tables (and their typing issues) from the raw tables.
-
-    Parsed rows are materialised once per table, then split into canonical rows and issues.
-    """
-    db = con.con
-    order = [t for t in schema.TABLES if t != "customers"] + ["customers"]
-    for table in [t for t in order if t in tables]:
-        typed = typed_rows(con.table(f"raw_{table}"), table, null_tokens=null_tokens,
-                           day_first=day_first)
-        db.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {_sql(typed)}")
-        typed = con.table("_typed")
-        canonical = canonical_rows(typed, table)
-        if table == "customers":
-            canonical = merge_customers(canonical, con.table("orders"))
-        db.execute(f"CREATE OR REPLACE TABLE {table} AS {_sql(canonical)}")
-        db.execute(f"DELETE FROM quarantine WHERE stage = 'type' AND table_name = {_lit(table)}")
-        cols = ", ".join(ISSUE_COLUMNS)
-        db.execute(f"INSERT INTO quarantine ({cols}, stage) SELECT {cols}, 'type' FROM "
-                   f"({_sql(issue_rows(typed, table))})")
-        db.execute("DROP TABLE _typed")
+              "timestamp": "TIMESTAMP", "bool": "BOOLEAN"}
 
 
 def ensure_canonical(con) -> None:
     """Create empty canonical tables so SQL on a new project finds every table name."""
-    for table, cols in schema.TABLES.items():
+    for table in schema.TABLES:
         lineage = "" if table == "customers" else ", _load_id BIGINT, _row BIGINT"
-        body = ", ".join(f'"{c.name}" {_SQL_TYPES[c.type]}' for c in cols)
+        body = ", ".join(f'"{c.name}" {_SQL_TYPES[c.type]}' for c in schema.stored_columns(table))
         con.raw_sql(f"CREATE TABLE IF NOT EXISTS {table} ({body}{lineage})")
 
 
@@ -199,12 +175,11 @@ def already_loaded(con, table: str, checksum: str) -> int | None:
     return row[0] if row else None
 
 
-def load(con, *, table: str, path: Path | None = None, url: str | None = None,
-         query: str | None = None, sql_table: str | None = None,
+def load(con, settings: Settings, *, table: str, path: Path | None = None,
+         url: str | None = None, query: str | None = None, sql_table: str | None = None,
          mapping: dict[str, str] | None = None, encoding: str = "auto",
          delimiter: str = "auto", sheet: str | None = None, header_row: int | None = None,
-         derive_order_id: bool = False, null_tokens: list[str], day_first: bool = False
-         ) -> LoadReport:
+         derive_order_id: bool = False) -> LoadReport:
     """Load one source into ``table`` as one transaction; see the module docstring."""
     started = time.perf_counter()
     source = str(path) if path is not None else str(url)
@@ -238,14 +213,13 @@ def load(con, *, table: str, path: Path | None = None, url: str | None = None,
                              **found.customer_columns},
                             load_id, source, only_with_values=True)
             _log_rejects(db, read, load_id, table, source)
-            rebuild(con, [table, "customers"] if table == "orders" else [table],
-                    null_tokens=null_tokens, day_first=day_first)
+            clean_database(con, settings)
             report = LoadReport(
                 source, table, "loaded", load_id, read.rows + len(read.rejects), loaded,
                 duplicate, len(read.rejects), round(time.perf_counter() - started, 3),
                 found.describe(), read.notes + found.notes,
             )
-            _log_load(db, report, read, found, checksum, path is None)
+            _log_load(db, report, read, found, checksum, path is None, derive_order_id)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -266,15 +240,16 @@ def _log_rejects(db, read: ReadResult, load_id: int, table: str, source: str) ->
     if not read.rejects:
         return
     db.executemany(
-        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, 'unreadable_row', ?, ?, 'rejected', 'read')",
+        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, 'unreadable_row', ?, ?, NULL, 'rejected', "
+        "'read')",
         [[load_id, table, source, r.row, r.column, r.reason, r.raw] for r in read.rejects],
     )
 
 
 def _log_load(db, report: LoadReport, read: ReadResult, found: Mapping, checksum: str | None,
-              is_sql: bool) -> None:
+              is_sql: bool, derived: bool) -> None:
     db.execute(
-        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [report.load_id, report.table, report.source, "sql" if is_sql else "file", checksum,
          read.encoding, read.delimiter, read.header_row,
          json.dumps({**found.columns, **{f"customers.{k}": v
@@ -283,5 +258,5 @@ def _log_load(db, report: LoadReport, read: ReadResult, found: Mapping, checksum
          json.dumps(found.unmapped, ensure_ascii=False), json.dumps(report.notes,
                                                                     ensure_ascii=False),
          report.rows_read, report.rows_loaded, report.rows_duplicate, report.rows_rejected,
-         datetime.now(), report.seconds, report.status],
+         datetime.now(), report.seconds, report.status, derived],
     )

@@ -1,0 +1,158 @@
+"""Result tables: runs, segment assignments and summaries, feature snapshots, and exports.
+
+Every segmentation is stored as a run, in one transaction:
+
+- ``runs(run_id, kind, as_of, created_at, config, status)`` — ``config`` is JSON (model,
+  window, settings);
+- ``segment_assignments(run_id, model, customer_id, segment_id, segment_name)`` — one row per
+  customer and run;
+- ``segment_summary(run_id, model, …)`` — template 1, both languages (`COLUMNS` of
+  `custseg.segment.result`);
+- ``features(run_id, customer_id, …)`` — the feature table the run used;
+- ``rfm_scores(run_id, customer_id, r_score, f_score, m_score)`` — for rfm-scores runs.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from custseg.errors import CustsegError
+
+RESULT_DDL = [
+    """CREATE TABLE IF NOT EXISTS runs (run_id VARCHAR PRIMARY KEY, kind VARCHAR, as_of DATE,
+        created_at TIMESTAMP, config VARCHAR, status VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS segment_assignments (run_id VARCHAR, model VARCHAR,
+        customer_id VARCHAR, segment_id VARCHAR, segment_name VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS segment_summary (run_id VARCHAR, model VARCHAR,
+        position INTEGER, segment_id VARCHAR, name_zh VARCHAR, name_en VARCHAR,
+        dimensions_zh VARCHAR, dimensions_en VARCHAR, characteristics_zh VARCHAR,
+        characteristics_en VARCHAR, customers BIGINT, share_pct DOUBLE, keywords_zh VARCHAR,
+        keywords_en VARCHAR, owner VARCHAR, avg_recency_days DOUBLE, avg_frequency DOUBLE,
+        avg_monetary DOUBLE, never_ordered BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS rfm_scores (run_id VARCHAR, customer_id VARCHAR,
+        r_score TINYINT, f_score TINYINT, m_score TINYINT)""",
+]
+EXPORT_COLUMNS = ("customer_id", "segment_id", "segment_name")
+EXPORT_FORMATS = (".csv", ".xlsx", ".parquet")
+EXCEL_MAX_ROWS = 1_048_575
+
+
+def _sql(expr: ibis.Expr) -> str:
+    return ibis.to_sql(expr, dialect="duckdb")
+
+
+def _lit(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def ensure_result_tables(con) -> None:
+    for ddl in RESULT_DDL:
+        con.raw_sql(ddl)
+
+
+def new_run_id() -> str:
+    """Sortable and unique: ``20250305T143012-1a2b3c``."""
+    return f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def latest_order_date(con) -> date | None:
+    """The latest order date in ``orders`` (the default as-of date), or None without orders."""
+    return con.con.execute("SELECT max(order_date) FROM orders").fetchone()[0]
+
+
+def stage(con, expr: ibis.Table, name: str) -> ibis.Table:
+    """Materialise ``expr`` once as a temporary table and return it as an expression."""
+    con.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {_sql(expr)}')
+    return con.table(name)
+
+
+def drop(con, *names: str) -> None:
+    for name in names:
+        con.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
+def _store_features(db, run_id: str, features: ibis.Table) -> None:
+    """Append the run's features; columns added by a newer version are added to the table."""
+    select = f"SELECT {_lit(run_id)} AS run_id, * FROM ({_sql(features)})"
+    db.execute(f"CREATE TABLE IF NOT EXISTS features AS {select} LIMIT 0")
+    have = {r[0] for r in db.execute("SELECT column_name FROM duckdb_columns() "
+                                     "WHERE table_name = 'features'").fetchall()}
+    for column, sql_type, *_ in db.execute(f"DESCRIBE {select}").fetchall():
+        if column not in have:
+            db.execute(f'ALTER TABLE features ADD COLUMN "{column}" {sql_type}')
+    db.execute(f"INSERT INTO features BY NAME {select}")
+
+
+def save_segmentation(con, *, run_id: str, as_of: date, config: dict, model: str,
+                      assignments: ibis.Table, summary: pd.DataFrame,
+                      features: ibis.Table | None = None,
+                      details: tuple[str, ibis.Table] | None = None) -> None:
+    """Store one segmentation run, all or nothing.
+
+    ``assignments`` has ``customer_id, segment_id, segment_name``; ``details`` is an optional
+    (table name, expression) pair of per-customer model output such as RFM scores.
+    """
+    ensure_result_tables(con)
+    db = con.con
+    db.execute("BEGIN TRANSACTION")
+    try:
+        db.execute("INSERT INTO runs VALUES (?, 'segment', ?, ?, ?, 'done')",
+                   [run_id, as_of, datetime.now(), json.dumps(config, ensure_ascii=False,
+                                                              default=str)])
+        db.execute(f"""INSERT INTO segment_assignments
+            SELECT {_lit(run_id)}, {_lit(model)}, customer_id, segment_id, segment_name
+            FROM ({_sql(assignments)})""")
+        db.register("_summary_df", summary)
+        db.execute(f"INSERT INTO segment_summary BY NAME SELECT {_lit(run_id)} AS run_id, "
+                   f"{_lit(model)} AS model, * FROM _summary_df")
+        db.unregister("_summary_df")
+        if details is not None:
+            table, expr = details
+            db.execute(f'INSERT INTO "{table}" BY NAME SELECT {_lit(run_id)} AS run_id, * '
+                       f"FROM ({_sql(expr)})")
+        if features is not None:
+            _store_features(db, run_id, features)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _escaped(column: str) -> str:
+    """Spreadsheet-safe text (SPEC §10): a leading quote before = + - @ tab or CR."""
+    return (f"CASE WHEN regexp_matches({column}, '^[=+\\-@\\t\\r]') THEN '''' || {column} "
+            f"ELSE {column} END AS {column}")
+
+
+def export_assignments(con, run_id: str, path: Path) -> int:
+    """Write ``customer_id, segment_id, segment_name`` of a run to .csv, .xlsx or .parquet.
+
+    Text cells of CSV and Excel files are escaped against formula injection. Returns the
+    number of rows written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise CustsegError(f"cannot export to {path.name}: use {', '.join(EXPORT_FORMATS)}")
+    db = con.con
+    cols = ", ".join(EXPORT_COLUMNS if suffix == ".parquet" else map(_escaped, EXPORT_COLUMNS))
+    query = (f"SELECT {cols} FROM segment_assignments WHERE run_id = {_lit(run_id)} "
+             "ORDER BY customer_id")
+    rows = db.execute(f"SELECT count(*) FROM segment_assignments WHERE run_id = {_lit(run_id)}"
+                      ).fetchone()[0]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".xlsx":
+        if rows > EXCEL_MAX_ROWS:
+            raise CustsegError(f"{rows:,} customers do not fit in an Excel sheet "
+                               f"({EXCEL_MAX_ROWS:,} rows); export .csv or .parquet")
+        db.execute(query).df().to_excel(path, index=False, sheet_name="segments")
+    else:
+        options = "FORMAT parquet" if suffix == ".parquet" else "HEADER, DELIMITER ','"
+        db.execute(f"COPY ({query}) TO {_lit(str(path))} ({options})")
+    return rows

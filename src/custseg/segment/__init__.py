@@ -1,0 +1,40 @@
+"""Segmentations on the `custseg.model.Segmenter` contract, and the registry of models.
+
+`MODELS` maps the name a user types (``custseg segment --model NAME``) to the class; each
+class builds itself from the ``[segmentation]`` settings with ``from_settings``. Later models
+(value matrix, tiers, lifecycle, clustering) add themselves here.
+
+>>> sorted(MODELS)
+['rfm-rules', 'rfm-scores']
+>>> build("rfm-rule")
+Traceback (most recent call last):
+...
+custseg.errors.CustsegError: unknown model 'rfm-rule' (did you mean 'rfm-rules'?); models: rfm-rules, rfm-scores
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from custseg.errors import CustsegError
+from custseg.model import Segmenter
+from custseg.segment.result import SegmentResult, describe, segment_stats
+from custseg.segment.rfm_rules import RFMRules
+from custseg.segment.rfm_scores import RFMScores
+
+MODELS: dict[str, type[Segmenter]] = {"rfm-rules": RFMRules, "rfm-scores": RFMScores}
+
+
+def build(name: str, settings: Any = None) -> Segmenter:
+    """The model called ``name``, configured from ``[segmentation]`` settings when given."""
+    if name not in MODELS:
+        close = difflib.get_close_matches(name, MODELS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise CustsegError(f"unknown model {name!r}{hint}; models: {', '.join(MODELS)}")
+    cls = MODELS[name]
+    return cls.from_settings(settings) if settings is not None else cls()
+
+
+__all__ = ["MODELS", "RFMRules", "RFMScores", "SegmentResult", "build", "describe",
+           "segment_stats"]
