@@ -247,3 +247,126 @@ def segment(
         if export is not None:
             rows = project.export_segments(result.run_id, export)
             console.print(f"{t('exported', lang)}: {export} ({rows:,})", highlight=False)
+
+
+def _print_quality(report: dict, lang: str) -> None:
+    table = Table(t("table", lang), t("rows_in", lang), t("clean", lang), t("quarantined", lang),
+                  t("merged", lang), "balance", title="rows in = clean + quarantined + merged")
+    for name, b in report["balance"].items():
+        ok = b["rows_in"] == b["clean"] + b["quarantined"] + b["merged"]
+        table.add_row(name, f"{b['rows_in']:,}", f"{b['clean']:,}", f"{b['quarantined']:,}",
+                      f"{b['merged']:,}", "[green]✓[/]" if ok else "[red]✗[/]")
+    console.print(table)
+    rules = Table(t("rule", lang), t("action", lang), t("count", lang), t("example", lang))
+    for name, r in report["rules"].items():
+        ex = r["examples"][0] if r["examples"] else {}
+        rules.add_row(name, r["action"], f"{r['count']:,}",
+                      f"{ex.get('source', '')} row {ex.get('row', '')}: {ex.get('value') or ''}")
+    console.print(rules)
+
+
+@app.command()
+@handle_errors
+def clean(project_dir: ProjectOpt = Path(".")) -> None:
+    """Run the cleaning rules again over all loaded data (after changing [cleaning])."""
+    with Project.open(project_dir) as project, _progress() as progress:
+        progress.add_task("cleaning")
+        report = project.clean()
+    _print_quality(report, project.settings.project.language)
+
+
+@app.command()
+@handle_errors
+def quality(
+    project_dir: ProjectOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Data-quality report: row balance, rule hits with examples, field profiles."""
+    with Project.open(project_dir) as project:
+        report = project.quality()
+        if as_json:
+            console.print_json(json.dumps(report, default=str, ensure_ascii=False))
+            return
+        lang = project.settings.project.language
+        _print_quality(report, lang)
+        for name, cols in report["fields"].items():
+            table = Table("field", "missing", "distinct", "min", "max", title=name)
+            for c in cols:
+                rate = "-" if c["missing_rate"] is None else f"{c['missing_rate']:.1%}"
+                table.add_row(c["field"], rate, f"{c['distinct']:,}", str(c["min"] or ""),
+                              str(c["max"] or ""))
+            console.print(table)
+
+
+quarantine_app = typer.Typer(help="Inspect and re-admit quarantined or flagged rows.",
+                             no_args_is_help=True)
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+@handle_errors
+def quarantine_list(
+    rule: Annotated[str | None, typer.Option(help="Only this rule.")] = None,
+    table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.", min=1)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """List quarantined rows (rejected, removed, merged, changed or flagged) with the reason."""
+    with Project.open(project_dir) as project:
+        rows = project.quarantine(rule=rule, table=table, limit=limit)
+    if as_json:
+        console.print_json(json.dumps(rows, default=str, ensure_ascii=False))
+        return
+    out = Table("table", "source", "row", "column", "rule", "action", "value", "reason")
+    for r in rows:
+        out.add_row(r["table"], str(r["source"]), str(r["row"]), r["column"] or "", r["rule"],
+                    r["action"], str(r["raw_value"] or ""), r["reason"])
+    console.print(out)
+
+
+def _parse_rows(values: list[str]) -> list[tuple[int, int]]:
+    out = []
+    for v in values:
+        load, _, row = v.partition(":")
+        if not (load.isdigit() and row.isdigit()):
+            raise CustsegError(f"--row takes LOAD:ROW (e.g. 3:118), got {v!r}")
+        out.append((int(load), int(row)))
+    return out
+
+
+@quarantine_app.command("readmit")
+@handle_errors
+def quarantine_readmit(
+    rule: Annotated[str, typer.Option(help="The rule whose rows to re-admit.")],
+    table: Annotated[str | None, typer.Option(help="Only rows of this table.")] = None,
+    row: Annotated[list[str] | None, typer.Option(
+        help="LOAD:ROW of a row to re-admit (repeatable); default all rows of the rule.")] = None,
+    note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Re-admit rows after checking them (e.g. a verified large order), then clean again."""
+    with Project.open(project_dir) as project:
+        n = project.readmit(rule=rule, table=table, rows=_parse_rows(row or []), note=note)
+    console.print(f"re-admitted {n:,} row(s) from {rule}" if n else f"no rows of {rule} to re-admit")
+
+
+@app.command()
+@handle_errors
+def catalog(
+    project_dir: ProjectOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The data catalog (客户数据收集清单): category, fields, source, refresh frequency."""
+    with Project.open(project_dir) as project:
+        rows = project.catalog()
+        lang = project.settings.project.language
+    if as_json:
+        console.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    out = Table(t("category", lang), t("table", lang), t("fields", lang), t("source", lang),
+                t("refresh", lang))
+    for r in rows:
+        out.add_row(r["category"], r["table"], ", ".join(r["fields"]), "\n".join(r["sources"]),
+                    r["refresh"])
+    console.print(out)

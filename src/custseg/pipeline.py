@@ -25,7 +25,10 @@ from custseg.config import (
 )
 from custseg.errors import CustsegError
 from custseg.io import database
+from custseg.cleaning.rules import OVERRIDABLE
+from custseg.io import quality
 from custseg.io.database import LoadReport
+from custseg.io.rebuild import clean_database
 from custseg.segment.result import SegmentResult
 
 
@@ -153,6 +156,69 @@ class Project:
 
         return results.export_assignments(self.connect(), run_id, Path(path))
 
+    def clean(self) -> dict:
+        """Re-run the cleaning stage over all loaded data (one transaction) and report."""
+        db = self.connect().con
+        db.execute("BEGIN TRANSACTION")
+        try:
+            clean_database(self.connect(), self.settings)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return self.quality()
+
+    def quality(self) -> dict:
+        """The quality report: row balance per table, rule hits with examples, field profiles."""
+        return quality.quality_report(self.connect().con)
+
+    def catalog(self) -> list[dict]:
+        """The data catalog (template 2): category, fields, source and refresh per table."""
+        return quality.catalog(self.connect().con, self.settings)
+
+    def quarantine(self, *, rule: str | None = None, table: str | None = None,
+                   limit: int = 100) -> list[dict]:
+        """Quarantined and flagged rows, newest rules first, optionally filtered."""
+        where, params = ["1 = 1"], []
+        for col, value in (("rule", rule), ("table_name", table)):
+            if value:
+                where.append(f"{col} = ?")
+                params.append(value)
+        cur = self.connect().con.execute(
+            "SELECT _load_id AS load_id, table_name AS table, _source AS source, _row AS row, "
+            "column_name AS column, rule, action, reason, raw_value, new_value FROM quarantine "
+            f"WHERE {' AND '.join(where)} ORDER BY table_name, rule, _load_id, _row LIMIT ?",
+            [*params, limit])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def readmit(self, *, rule: str, table: str | None = None,
+                rows: list[tuple[int, int]] | None = None, note: str = "") -> int:
+        """Re-admit rows a rule quarantined or flagged, then clean again; returns rows re-admitted.
+
+        Only rules an analyst can overrule are accepted (`custseg.cleaning.rules.OVERRIDABLE`);
+        rows whose values cannot be read must be fixed in the source and loaded again.
+        """
+        if rule not in OVERRIDABLE:
+            raise CustsegError(
+                f"rows of rule {rule!r} cannot be re-admitted as they are; fix the source file "
+                f"or the mapping and load it again (re-admittable: {', '.join(OVERRIDABLE)})")
+        db = self.connect().con
+        where, params = "rule = ?", [rule]
+        if table:
+            where += " AND table_name = ?"
+            params.append(table)
+        if rows:
+            where += " AND (_load_id, _row) IN (" + ", ".join("(?, ?)" for _ in rows) + ")"
+            params += [v for pair in rows for v in pair]
+        n = db.execute(
+            "INSERT INTO quarantine_overrides SELECT DISTINCT _load_id, table_name, _row, rule, "
+            f"now(), ? FROM quarantine WHERE {where} AND stage <> 'read'", [note, *params]
+        ).fetchone()[0]
+        if n:
+            self.clean()
+        return n
+
     def status(self) -> dict:
         """Row counts of the canonical tables, the order date range and the load history."""
         con = self.connect()
@@ -163,7 +229,8 @@ class Project:
             "SELECT load_id, table_name, source, rows_read, rows_loaded, rows_duplicate, "
             "rows_rejected, status, started_at FROM load_log ORDER BY load_id").fetchall()
         quarantined = db.execute(
-            "SELECT count(*) FROM quarantine WHERE action = 'rejected'").fetchone()[0]
+            "SELECT count(DISTINCT (table_name, _load_id, _row)) FROM quarantine "
+            "WHERE action IN ('rejected', 'removed')").fetchone()[0]
         return {
             "project": self.settings.project.name,
             "database": str(self.database_path),
