@@ -85,3 +85,57 @@ def test_parsers_never_fail_and_keep_row_count(con, values):
        st.sampled_from(["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y.%m.%d"]))
 def test_any_date_round_trips_through_its_text(con, day, fmt):
     assert _run(con, [day.strftime(fmt)], s.parse_date) == [day]
+
+
+@pytest.mark.parametrize("text,digits", [
+    ("138 1234 5678", "13812345678"), ("+86-139 1234 5678", "13912345678"),
+    ("008613812345678", "13812345678"), ("１３８１２３４５６７８", "13812345678"),
+    ("0755-12345678", "075512345678"), ("(010) 8888 1234", "01088881234"), ("n/a", None),
+])
+def test_phones(con, text, digits):
+    assert _run(con, [text], s.parse_phone) == [digits]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+       st.sampled_from(["{}", "+86 {}", "0086{}", "86-{}", "{} ", "tel:{}"]),
+       st.booleans())
+def test_any_formatting_of_a_mobile_gives_its_digits(con, mobile, template, spaced):
+    shown = " ".join([mobile[:3], mobile[3:7], mobile[7:]]) if spaced else mobile
+    assert _run(con, [template.format(shown)], s.parse_phone) == [mobile]
+
+
+@pytest.mark.parametrize("raw,valid,normal", [
+    ("11010519491231002x", True, "11010519491231002X"),
+    ("110105491231002", True, "11010519491231002X"),
+    ("110105194912310021", False, "110105194912310021"),
+    ("4.40301199001011E+17", False, "4.40301199001011E+17"),
+])
+def test_id_numbers(con, raw, valid, normal):
+    t = ibis.memtable({"v": [raw]})
+    n = s.parse_id_number(t.v)
+    out = con.to_pyarrow(t.select(n=n, ok=s.id_number_valid(n))).to_pylist()
+    assert out == [{"n": normal, "ok": valid}]
+
+
+@pytest.mark.parametrize("pair,region", [
+    (("广东", "深圳"), "广东省-深圳市"), ((None, "深圳市"), "广东省-深圳市"),
+    (("广东省深圳市南山区", None), "广东省-深圳市"), (("上海", "浦东新区"), "上海市-上海市"),
+    (("浙江", "杭州"), "浙江省-杭州市"), (("火星", "奥林匹斯"), None),
+])
+def test_regions(pair, region):
+    from custseg.cleaning.regions import normalize_regions
+
+    [(_, _, _, _, got)] = normalize_regions([pair])
+    assert got == region
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.text(max_size=8)),
+                          st.one_of(st.none(), st.text(max_size=8))), max_size=6))
+def test_region_normalizer_never_fails_and_answers_every_distinct_pair(pairs):
+    from custseg.cleaning.regions import normalize_regions
+
+    out = normalize_regions(pairs)
+    assert [(r[0], r[1]) for r in out] == list(dict.fromkeys(pairs))
+    assert all(r[4] is None or r[4].count("-") >= 1 for r in out)

@@ -213,13 +213,15 @@ def load(con, settings: Settings, *, table: str, path: Path | None = None,
                              **found.customer_columns},
                             load_id, source, only_with_values=True)
             _log_rejects(db, read, load_id, table, source)
-            clean_database(con, settings)
             report = LoadReport(
                 source, table, "loaded", load_id, read.rows + len(read.rejects), loaded,
-                duplicate, len(read.rejects), round(time.perf_counter() - started, 3),
-                found.describe(), read.notes + found.notes,
+                duplicate, len(read.rejects), 0.0, found.describe(), read.notes + found.notes,
             )
             _log_load(db, report, read, found, checksum, path is None, derive_order_id)
+            clean_database(con, settings)
+            report.seconds = round(time.perf_counter() - started, 3)
+            db.execute("UPDATE load_log SET seconds = ? WHERE load_id = ?",
+                       [report.seconds, load_id])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")

@@ -121,6 +121,8 @@ def _customer_changes(run: _Run, rows: ibis.Table) -> None:
     checks = [
         ("invalid_id_number", "id_number", rows.id_number.notnull() & ~rows.id_number_ok,
          "ID number fails the GB 11643 shape or check digit", "flagged", "id_number"),
+        ("unreadable_phone", "phone", rows._raw_phone.notnull() & rows.phone.isnull(),
+         "not a phone number; set to empty", "changed", "_raw_phone"),
         ("unreadable_email", "email", rows._raw_email.notnull() & rows.email.isnull(),
          "not an e-mail address; set to empty", "changed", "_raw_email"),
         ("unreadable_gender", "gender", rows._raw_gender.notnull() & rows.gender.isnull(),
