@@ -7,6 +7,7 @@ the distinct region names go through Python (cpca). The caller owns the transact
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import ibis
@@ -26,6 +27,16 @@ _LINEAGE = ["_load_id", "_source", "_row"]
 _ORDER_KEYS = ["order_id", "customer_id", "order_date", "amount"]
 
 
+@functools.lru_cache(maxsize=512)
+def compile_sql(node) -> str:
+    """SQL of an expression node; the same cleaning steps compile once per process.
+
+    Compiling is most of the cost of cleaning a small file; nodes compare by structure, so
+    rebuilding the same expression finds the cached SQL.
+    """
+    return ibis.to_sql(node.to_expr(), dialect="duckdb")
+
+
 class CompletenessError(CustsegError):
     """A key field is missing in more rows than the configured limit allows."""
 
@@ -40,7 +51,7 @@ class _Run:
         return self.con.con
 
     def sql(self, expr: ibis.Expr) -> str:
-        return ibis.to_sql(expr, dialect="duckdb")
+        return compile_sql(expr.op())
 
     def temp(self, name: str, expr: ibis.Table) -> ibis.Table:
         self.db.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self.sql(expr)}")
