@@ -63,7 +63,8 @@ def _log_a0(theta, x, tx, T) -> np.ndarray:
                 - k * np.log(m + t))
 
     at_tx, at_T = log_f(tx), log_f(T)
-    open_ = tx < T
+    # where t_x is so close to T that F(T) rounds to F(t_x), A0 is 0 in floating point too
+    open_ = (tx < T) & (at_T < at_tx)
     gap = np.where(open_, at_T - at_tx, -1.0)
     return np.where(open_, at_tx + np.log(-np.expm1(gap)), -np.inf)
 
