@@ -1,8 +1,8 @@
-"""The project database: connection, system tables, loads as transactions, canonical rebuild.
+"""The project database: connection, system tables and loads as transactions.
 
-This is the only module that talks to the engine's connection directly. A load stages the
-source, appends the rows that are new to ``raw_<table>``, logs the load and rebuilds the
-canonical tables in one transaction, so a failed load leaves the database exactly as it was.
+A load stages the source, appends the rows that are new to ``raw_<table>``, logs the load and
+runs the cleaning stage (`custseg.io.rebuild`) in one transaction, so a failed load, or one
+the completeness check stops, leaves the database exactly as it was.
 """
 
 from __future__ import annotations
