@@ -139,3 +139,13 @@ def test_every_canonical_table_loads(project, tmp_path, table, text):
     suffix = ".jsonl" if table == "events" else ".csv"
     project.ingest([write(tmp_path / f"x{suffix}", text)], table=table)
     assert rows(project, f"SELECT count(*) FROM {table}") == [(1,)]
+
+
+def test_customer_attributes_repeated_on_every_order_line_are_kept_once(project, tmp_path):
+    header = "订单号,客户编号,下单时间,实付金额,城市\n"
+    lines = [f"O{i},1,2024-01-0{i},10,深圳" for i in range(1, 6)] + ["O6,1,2024-01-06,10,广州"]
+    project.ingest([_orders(tmp_path, "o.csv", lines, header=header)], table="orders")
+    assert rows(project, "SELECT city FROM raw_customers ORDER BY _row") == [("深圳",), ("广州",)]
+    assert rows(project, "SELECT city FROM customers") == [("广州市",)]
+    b = project.quality()["balance"]["customers"]
+    assert b["rows_in"] == b["clean"] + b["quarantined"] + b["merged"] == 2

@@ -119,19 +119,24 @@ def _lit(value: str) -> str:
 
 
 def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: int,
-                source: str, *, derive_order_id: bool = False, only_with_values: bool = False
-                ) -> tuple[int, int]:
+                source: str, *, derive_order_id: bool = False,
+                attributes_only: bool = False) -> tuple[int, int]:
     """Append staged rows to raw_<table>; rows already present (same content and occurrence
     number within their file) are skipped so re-loading overlapping exports adds nothing.
 
+    ``attributes_only`` is for customer attributes carried by another export (one copy per
+    order line): rows without any attribute are left out and identical rows are kept once.
     Returns (rows inserted, rows skipped as already loaded)."""
     names = schema.column_names(table)
     select = [f"{_q(columns[c])} AS {_q(c)}" if c in columns else f"NULL::VARCHAR AS {_q(c)}"
               for c in names]
-    where = ""
-    if only_with_values:
+    where, first = "", ""
+    occurrence = "'#' || row_number() OVER (PARTITION BY _content ORDER BY _row)"
+    if attributes_only:
         attrs = [_q(c) for c in columns if c != "customer_id"]
         where = "WHERE " + " OR ".join(f"{a} IS NOT NULL" for a in attrs) if attrs else ""
+        occurrence = "''"
+        first = "QUALIFY row_number() OVER (PARTITION BY _content ORDER BY _row) = 1"
     content = "md5(concat_ws(chr(31), " + ", ".join(
         f"coalesce({_q(c)}, chr(0))" for c in names) + "))"
     derived = "s"
@@ -144,9 +149,8 @@ def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: in
         WITH s AS (SELECT {', '.join(select)}, _row FROM {_q(stage)} {where}),
              h AS (SELECT *, {content} AS _content FROM {derived})
         SELECT {load_id}::BIGINT AS _load_id, {_lit(source)} AS _source, _row,
-               md5(_content || '#' || row_number() OVER (PARTITION BY _content ORDER BY _row))
-                 AS _hash, {', '.join(_q(c) for c in names)}
-        FROM h""")
+               md5(_content || {occurrence}) AS _hash, {', '.join(_q(c) for c in names)}
+        FROM h {first}""")
     total = db.execute("SELECT count(*) FROM _incoming").fetchone()[0]
     db.execute(f"""INSERT INTO raw_{table}
         SELECT i.* FROM _incoming i ANTI JOIN raw_{table} r ON i._hash = r._hash""")
@@ -211,7 +215,7 @@ def load(con, settings: Settings, *, table: str, path: Path | None = None,
                 _insert_raw(db, stage, "customers",
                             {"customer_id": found.columns["customer_id"],
                              **found.customer_columns},
-                            load_id, source, only_with_values=True)
+                            load_id, source, attributes_only=True)
             _log_rejects(db, read, load_id, table, source)
             report = LoadReport(
                 source, table, "loaded", load_id, read.rows + len(read.rejects), loaded,
