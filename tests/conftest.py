@@ -19,6 +19,21 @@ def project(tmp_path: Path):
         yield p
 
 
+@pytest.fixture(scope="session")
+def cdnow_project_dir(tmp_path_factory) -> Path:
+    """A project holding the packaged CDNOW master file as orders (built once, ~4 s).
+
+    Tests that write runs into it must close their project before the next test opens it.
+    """
+    from custseg.demo.cdnow import write_cdnow_csv
+
+    folder = tmp_path_factory.mktemp("cdnow")
+    with Project.init(folder / "p", language="en") as p:
+        p.ingest([write_cdnow_csv(folder / "cdnow_master.csv")], table="orders",
+                 derive_order_id=True)
+    return folder / "p"
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path

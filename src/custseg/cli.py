@@ -204,17 +204,30 @@ def _parse_date(text: str | None, option: str) -> date | None:
 
 
 def _print_segments(result, lang: str) -> None:
+    """Template 1 as a table, or one block per segment when the terminal is narrow."""
     frame = result.template(lang)
-    table = Table(title=f"{t('segments_title', lang)} · {result.model} · "
-                  f"{t('as_of', lang)} {result.as_of}")
-    for i, name in enumerate(frame.columns):
-        numeric = i in (4, 5)
-        table.add_column(name, justify="right" if numeric else "left",
-                         no_wrap=numeric or i == 0, ratio=(None, 2, 3, 4, None, None, 3, 1)[i])
-    for row in frame.itertuples(index=False):
-        table.add_row(*[f"{v:,}" if isinstance(v, int) else f"{v:.1f}" if isinstance(v, float)
-                        else str(v) for v in row])
-    console.print(table)
+    title = (f"{t('segments_title', lang)} · {result.model} · {t('as_of', lang)} "
+             f"{result.as_of}")
+    cells = [[f"{v:,}" if isinstance(v, int) else f"{v:.1f}" if isinstance(v, float)
+              else str(v) for v in row] for row in frame.itertuples(index=False)]
+    if console.width >= 120:
+        table = Table(title=title)
+        for i, name in enumerate(frame.columns):
+            numeric = i in (4, 5)
+            table.add_column(name, justify="right" if numeric else "left",
+                             no_wrap=numeric or i < 2, ratio=(None, None, 3, 4, None, None, 3,
+                                                              1)[i])
+        for row in cells:
+            table.add_row(*row)
+        console.print(table)
+    else:
+        console.print(f"[bold]{title}[/]", highlight=False)
+        for seg_id, name, dims, text, count, share, keywords, owner in cells:
+            console.print(f"[bold]{seg_id} {name}[/]  {count} ({share}%)", highlight=False)
+            for label, value in zip(frame.columns[[2, 3, 6, 7]], (dims, text, keywords, owner),
+                                    strict=True):
+                if value:
+                    console.print(f"  {label}: {value}", highlight=False, soft_wrap=True)
     for notice in result.warnings:
         colour = "red" if notice.level == "strong" else "yellow"
         console.print(f"[{colour}]![/] {notice.text(lang)}", soft_wrap=True, highlight=False)
@@ -348,7 +361,8 @@ def quarantine_readmit(
     """Re-admit rows after checking them (e.g. a verified large order), then clean again."""
     with Project.open(project_dir) as project:
         n = project.readmit(rule=rule, table=table, rows=_parse_rows(row or []), note=note)
-    console.print(f"re-admitted {n:,} row(s) from {rule}" if n else f"no rows of {rule} to re-admit")
+    console.print(f"re-admitted {n:,} row(s) from {rule}" if n
+                  else f"no rows of {rule} to re-admit")
 
 
 @app.command()

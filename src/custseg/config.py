@@ -178,6 +178,34 @@ class SegmentationSettings(_Model):
     currency: str = "¥"
 
 
+class ChurnLevelSettings(_Model):
+    """Churn-risk levels from BG/NBD P(alive): ≥ ``low_from`` low, < ``high_below`` high,
+    medium in between."""
+
+    low_from: float = Field(default=0.7, ge=0, le=1)
+    high_below: float = Field(default=0.3, ge=0, le=1)
+
+    def model_post_init(self, __context: object) -> None:
+        if self.high_below > self.low_from:
+            raise ValueError(f"high_below {self.high_below:g} is above low_from "
+                             f"{self.low_from:g}")
+
+
+class PredictionSettings(_Model):
+    """Predictions (SPEC §5): CLV horizon and unit, discounting, churn label and levels.
+
+    ``horizon`` and ``holdout`` are in ``time_unit`` ("W" weeks, "D" days); ``holdout`` is the
+    BG/NBD validation period before D (default: the horizon, at most half the history).
+    """
+
+    time_unit: Literal["W", "D"] = "W"
+    horizon: float = Field(default=52, gt=0)
+    holdout: float | None = Field(default=None, gt=0)
+    annual_discount_rate: float = Field(default=0.10, gt=-1)
+    churn_horizon_days: int = Field(default=90, ge=7, le=3650)
+    churn_levels: ChurnLevelSettings = Field(default_factory=ChurnLevelSettings)
+
+
 class Settings(_Model):
     """The whole configuration of a project (custseg.toml)."""
 
@@ -188,6 +216,7 @@ class Settings(_Model):
     cleaning: CleaningSettings = Field(default_factory=CleaningSettings)
     features: FeatureSettings = Field(default_factory=FeatureSettings)
     segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
+    prediction: PredictionSettings = Field(default_factory=PredictionSettings)
 
 
 def _location(loc: tuple) -> str:
@@ -307,10 +336,14 @@ template = "seed"              # A001–A004 of the seed, used when no [[segment
 # id = "A001"
 # name_zh = "核心忠诚客户"
 # name_en = "core loyal"
-# conditions = {{ recency_days = {{ max = 30 }}, frequency = {{ min = 5 }}, monetary = {{ min = 2000 }} }}
 # keywords = "专属服务, 优先体验"
+# [segmentation.rules.conditions]
+# recency_days = {{ max = 30 }}
+# frequency = {{ min = 5 }}
+# monetary = {{ min = 2000 }}
 # [[segmentation.rules]]
-# preset = "churn_risk"        # core_loyal new_potential stable_regular dormant potential churn_risk lost
+# preset = "churn_risk"        # or potential, lost, core_loyal, new_potential, stable_regular,
+#                              # dormant; id, names and keywords may be overridden
 # [[segmentation.rules]]
 # id = "N1"
 # name_en = "new this half-year"
@@ -321,6 +354,14 @@ template = "seed"              # A001–A004 of the seed, used when no [[segment
 # name_zh = "冠军客户"
 # name_en = "champions"
 # conditions = {{ r_score = {{ min = 4 }}, f_score = {{ min = 4 }}, m_score = {{ min = 4 }} }}
+
+[prediction]                   # `custseg predict`: CLV, churn risk, purchase propensity
+time_unit = "W"                # W (weeks) | D (days): unit of horizon, holdout and BG/NBD α
+horizon = 52                   # CLV and expected purchases over the next 52 weeks
+annual_discount_rate = 0.10    # CLV discounting, 10 % a year
+churn_horizon_days = 90        # churn = no purchase in the next 90 days
+# holdout = 39                 # BG/NBD validation period; default horizon, ≤ half the history
+# churn_levels = {{ low_from = 0.7, high_below = 0.3 }}   # P(alive) ≥ 0.7 low, < 0.3 high
 
 # One [[sources]] block per file or database table. `custseg run` (and `custseg ingest`
 # without files) loads them; re-loading a file that did not change adds nothing.

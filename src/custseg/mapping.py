@@ -40,6 +40,15 @@ class Mapping:
         return rows
 
 
+def _repeated(header: str, headers: list[str]) -> str:
+    """The name a repeated header had before the reader made it unique (``金额_2`` → ``金额``
+    when ``金额`` is also a header), so a second 金额 still claims amount; else ``""``."""
+    base, sep, number = header.rpartition("_")
+    if not (sep and number.isdigit()):
+        return ""
+    return next((h for h in headers if h.casefold() == base.casefold()), "")
+
+
 def infer_mapping(headers: list[str], table: str, explicit: dict[str, str] | None = None,
                   *, source: str = "", derived: tuple[str, ...] = ()) -> Mapping:
     """Map ``headers`` for a load into ``table``.
@@ -77,7 +86,8 @@ def infer_mapping(headers: list[str], table: str, explicit: dict[str, str] | Non
                 raise InputError(f"the config maps header {header!r} to {target!r}, which is not "
                                  f"a column of {table}", path=source, column=header)
             continue
-        target = schema.HEADER_DICTIONARY.get(norm)
+        target = schema.HEADER_DICTIONARY.get(norm) or schema.HEADER_DICTIONARY.get(
+            schema.normalize_header(_repeated(header, headers)))
         target = aliases.get(target, target)
         if target and (target in own or target in cust):
             candidates.setdefault(target, []).append(header)
@@ -89,8 +99,11 @@ def infer_mapping(headers: list[str], table: str, explicit: dict[str, str] | Non
             unmapped.extend(found)
             continue
         if len(found) > 1 and target in keys:
+            repeats = [f"{h!r} is a repeated {_repeated(h, headers)!r}" for h in found
+                       if _repeated(h, headers)]
             raise InputError(
-                f"headers {', '.join(map(repr, found))} could all be {target}; say which in "
+                f"headers {', '.join(map(repr, found))} could all be {target}"
+                + (f" ({'; '.join(repeats)})" if repeats else "") + "; say which in "
                 f'custseg.toml: [sources.mapping] "{found[0]}" = "{target}"',
                 path=source, column=found[0])
         if len(found) > 1:

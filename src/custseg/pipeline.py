@@ -16,6 +16,7 @@ from pathlib import Path
 import ibis
 
 from custseg import schema
+from custseg.cleaning.rules import OVERRIDABLE
 from custseg.config import (
     CONFIG_FILE,
     STARTER_CONFIG,
@@ -24,9 +25,7 @@ from custseg.config import (
     load_settings,
 )
 from custseg.errors import CustsegError
-from custseg.io import database
-from custseg.cleaning.rules import OVERRIDABLE
-from custseg.io import quality
+from custseg.io import database, quality
 from custseg.io.database import LoadReport
 from custseg.io.rebuild import clean_database
 from custseg.segment.result import SegmentResult

@@ -44,7 +44,10 @@ def segment(con, settings: Settings, model: str | None = None, *, as_of: date | 
     lang = lang or settings.project.language
     as_of = resolve_as_of(con, settings, as_of)
     window = settings.features.window_months
-    tables = {t: con.table(t) for t in schema.TABLES}
+    # an optional table with no rows is left out: its features are unknown (NULL), not 0
+    optional = results.tables_with_rows(con, [t for t in schema.TABLES
+                                              if t not in ("customers", "orders")])
+    tables = {t: con.table(t) for t in ("customers", "orders", *optional)}
     try:
         features = results.stage(
             con, customer_features(tables, as_of=as_of, window_months=window), "_features")

@@ -170,3 +170,11 @@ def test_optional_tables_left_out_give_empty_features(con):
 def test_window_must_be_positive():
     with pytest.raises(ValueError, match="window_months"):
         customer_features(tables(["1"], []), as_of=D, window_months=0)
+
+
+def test_money_sums_are_exact_so_inclusive_bounds_hold(con):
+    # as doubles, 1.37 + 967.44 + 30.19 = 999.0000000000001 — which would fail M ≤ 999
+    days = [days_before(d) for d in (1, 2, 3)]
+    t = tables(["1"], [order("1", d, a) for d, a in zip(days, (1.37, 967.44, 30.19),
+                                                        strict=True)])
+    assert features(con, t).loc["1"].monetary == 999.0

@@ -33,6 +33,13 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+def exact(amount: ibis.Value) -> ibis.Value:
+    """Money as a decimal with 6 places, so sums are exact and independent of row order
+    (floating-point sums differ in the last bits with the order of addition, which moves
+    customers across inclusive bounds such as M ≥ 2000 and across score ranks)."""
+    return amount.cast(dt.Decimal(38, 6))
+
+
 def order_kind(status: ibis.Value, amount: ibis.Value) -> ibis.Value:
     """``cancelled``, ``refund`` (status refunded or a negative amount) or ``order``."""
     text = status.strip().lower()
@@ -48,6 +55,7 @@ def order_features(orders: ibis.Table, *, as_of: date, window_start: date) -> ib
 
     ``first_order_ever`` ignores ``as_of``; it tells customers who appear only after ``as_of``
     apart. Refunds count negative (``-abs(amount)``) in sums and are never counted as orders.
+    Sums are exact (`exact`) and returned as floats.
     """
     o = orders.mutate(kind=order_kind(orders.status, orders.amount))
     o = o.filter(o.kind != "cancelled")
@@ -55,21 +63,22 @@ def order_features(orders: ibis.Table, *, as_of: date, window_start: date) -> ib
     upto = o.order_date <= as_of
     window = upto & (o.order_date > window_start)
     done = is_order & upto
-    net = ibis.ifelse(is_order, o.amount, -o.amount.abs())
-    row_profit = o.profit.coalesce(o.amount - o.cost)
+    amount = exact(o.amount)
+    net = ibis.ifelse(is_order, amount, -amount.abs())
+    row_profit = exact(o.profit).coalesce(amount - exact(o.cost))
     channel = o.channel.strip().lower()
     return o.group_by("customer_id").aggregate(
         first_order_ever=o.order_date.min(where=is_order),
         first_order_date=o.order_date.min(where=done),
         last_order_date=o.order_date.max(where=done),
         frequency=o.count(where=is_order & window),
-        monetary=net.sum(where=window),
+        monetary=net.sum(where=window).cast(dt.float64),
         orders_total=o.count(where=done),
         order_days=o.order_date.nunique(where=done),
-        ltv_historic=net.sum(where=upto),
-        refund_total=net.sum(where=upto & ~is_order),
-        profit=row_profit.sum(where=done),
-        _profit_base=o.amount.sum(where=done & row_profit.notnull()),
+        ltv_historic=net.sum(where=upto).cast(dt.float64),
+        refund_total=net.sum(where=upto & ~is_order).cast(dt.float64),
+        profit=row_profit.sum(where=done).cast(dt.float64),
+        _profit_base=amount.sum(where=done & row_profit.notnull()).cast(dt.float64),
         _online=o.count(where=done & channel.isin(ONLINE)),
         _channel_known=o.count(where=done & channel.isin(ONLINE + OFFLINE)),
         _discounted=o.count(where=done & (o.discount > 0)),

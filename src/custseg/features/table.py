@@ -48,7 +48,8 @@ from custseg.features.orders import add_months, order_features, ratio
 
 FEATURES: dict[str, tuple[str, str]] = {
     "as_of": ("分析基准日 D", "as-of date D"),
-    "has_ordered": ("D 之前有过订单（未取消、非退款）", "has an order (not cancelled, not a refund) on or before D"),
+    "has_ordered": ("D 之前有过订单（未取消、非退款）",
+                    "has an order (not cancelled, not a refund) on or before D"),
     "first_order_date": ("D 之前最早订单日期", "first order date on or before D"),
     "last_order_date": ("D 之前最近订单日期", "last order date on or before D"),
     "registration_date": ("customers.register_date，缺失时取首单日期",
@@ -66,7 +67,8 @@ FEATURES: dict[str, tuple[str, str]] = {
     "orders_total": ("D 之前全部订单数", "all orders on or before D"),
     "order_days": ("D 之前有订单的不同日期数", "distinct days with an order on or before D"),
     "interpurchase_days": ("平均购买间隔 = (最近 − 最早订单日期) / (下单天数 − 1)",
-                           "mean inter-purchase days = (last − first order date) / (order days − 1)"),
+                           "mean days between purchases = (last − first order date) / "
+                           "(order days − 1)"),
     "repurchased": ("复购 = 下单天数 ≥ 2；群体复购率为其均值",
                     "repurchase = order days ≥ 2; a group's repurchase rate is its mean"),
     "ltv_historic": ("历史价值 = D 之前全部金额之和，退款为负",
@@ -74,8 +76,10 @@ FEATURES: dict[str, tuple[str, str]] = {
     "refund_total": ("D 之前退款金额之和（负数）", "sum of refunds on or before D (negative)"),
     "profit": ("利润 = Σ profit，缺失时 amount − cost（D 之前订单）",
                "profit = Σ profit, else amount − cost (orders on or before D)"),
-    "margin": ("利润率 = 利润 / 有利润或成本的订单金额", "margin = profit / amount of orders with profit or cost"),
-    "category_breadth": ("D 之前订单明细中的不同品类数", "distinct categories in order items on or before D"),
+    "margin": ("利润率 = 利润 / 有利润或成本的订单金额",
+               "margin = profit / amount of the orders with profit or cost"),
+    "category_breadth": ("D 之前订单明细中的不同品类数",
+                         "distinct categories in order items on or before D"),
     "online_share": ("线上订单 / 渠道已知订单", "online orders / orders with a known channel"),
     "discount_share": ("有优惠订单 (discount > 0) / 有优惠字段订单",
                        "orders with discount > 0 / orders with a discount value"),
@@ -126,7 +130,8 @@ def _parts(tables: Mapping[str, ibis.Table], as_of: date, start: date) -> list[i
 
 def customer_features(tables: Mapping[str, ibis.Table], *, as_of: date,
                       window_months: int = 6) -> ibis.Table:
-    """One row per customer of ``tables["customers"]`` with the features of `FEATURES`.
+    """One row per customer of ``tables["customers"]`` who existed at ``as_of`` (registered,
+    or first ordered, on or before it; or without any date), with the features of `FEATURES`.
 
     ``tables`` needs ``customers`` and ``orders``; ``order_items``, ``events``,
     ``interactions`` and ``referrals`` are optional (their features are NULL without them,

@@ -45,23 +45,26 @@ def _is_utf8(path: Path) -> bool:
 def detect_encoding(path: Path) -> str:
     """Name the encoding of a text file: utf-8, utf-8-sig, utf-16 or a CJK/other codec.
 
-    The byte-order mark decides first; then a full UTF-8 check (cheap, and the only safe way to
-    know a large file is UTF-8 to its end); then charset-normalizer on a sample, preferring
+    A UTF-16 byte-order mark decides first; then a full UTF-8 check (cheap, and the only safe
+    way to know a large file is UTF-8 to its end; a UTF-8 BOM is trusted only if it passes);
+    then charset-normalizer on a sample, preferring
     GB18030 (a superset of GBK and GB2312) whenever the sample decodes as it: exports that
     are not UTF-8 are, in this product's world, almost always Chinese Windows exports.
     """
     with open(path, "rb") as fh:
         head = fh.read(_SAMPLE)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    bom = head.startswith(codecs.BOM_UTF8)
+    if bom:
+        # a BOM only speaks for the start: a GBK export appended to a UTF-8 one keeps it
+        head = head[len(codecs.BOM_UTF8):]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if len(head) >= 4 and head[1::2].count(0) > len(head) * 0.4:
+    elif len(head) >= 4 and head[1::2].count(0) > len(head) * 0.4:
         return "utf-16-le"
-    if len(head) >= 4 and head[0::2].count(0) > len(head) * 0.4:
+    elif len(head) >= 4 and head[0::2].count(0) > len(head) * 0.4:
         return "utf-16-be"
     if _is_utf8(path):
-        return "utf-8"
+        return "utf-8-sig" if bom else "utf-8"
     try:
         codecs.getincrementaldecoder("gb18030")().decode(head)
         return "gb18030"
@@ -71,7 +74,10 @@ def detect_encoding(path: Path) -> str:
     name = (best.encoding if best else "gb18030").lower().replace("-", "_")
     if name in _CJK or name.startswith("gb"):
         return "gb18030"
-    return codecs.lookup(name).name
+    name = codecs.lookup(name).name
+    # the file failed the UTF-8 check: a UTF-8 guess would read it without reporting the
+    # bad lines; transcoding tries UTF-8 per line first anyway
+    return "gb18030" if name in ("utf-8", "ascii") else name
 
 
 @dataclass
@@ -97,7 +103,8 @@ def transcode_to_utf8(path: Path, dest: Path, encoding: str) -> TranscodeReport:
     """Write ``path`` as UTF-8 (LF line ends) to ``dest``, decoding line by line.
 
     Each line is tried as UTF-8, then in ``encoding``, then GB18030; a line that none decode
-    is written with U+FFFD replacement characters and its number reported.
+    is written with U+FFFD replacement characters (in the encoding that needs the fewest) and
+    its number reported.
     """
     report = TranscodeReport(encoding)
     if encoding.startswith("utf-16"):
@@ -124,7 +131,9 @@ def transcode_to_utf8(path: Path, dest: Path, encoding: str) -> TranscodeReport:
                     report.fallback_lines.append(number)
                 break
             if text is None:
-                text = body.decode(encoding, errors="replace")
+                # the reading that needs the fewest replacements keeps the most of the line
+                text = min((body.decode(enc, errors="replace") for enc in candidates),
+                           key=lambda t: t.count("\ufffd"))
                 report.replaced_lines.append(number)
             out.write(text + "\n")
     return report

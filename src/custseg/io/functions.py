@@ -39,7 +39,9 @@ MACROS = [
     r"cs_serial(t) AS CASE WHEN regexp_matches(t, '^\d{5}(\.\d+)?$') THEN "
     "TIMESTAMP '1899-12-30' + to_microseconds(CAST(floor(CAST(t AS DOUBLE) * 86400000000) "
     "AS BIGINT)) END",
-    r"cs_parse_ts_text(t, formats) AS coalesce(TRY_CAST(t AS TIMESTAMP), cs_serial(t), "
+    "cs_finite_ts(x) AS CASE WHEN isfinite(x) THEN x END",
+    r"cs_parse_ts_text(t, formats) AS coalesce(cs_finite_ts(TRY_CAST(t AS TIMESTAMP)), "
+    "cs_serial(t), "
     r"try_strptime(regexp_replace(t, '(\.\d{6})\d+', '\1'), formats))",
     f"cs_parse_ts(s) AS cs_parse_ts_text(trim(cs_halfwidth(s)), {_formats(False)})",
     f"cs_parse_ts_dayfirst(s) AS cs_parse_ts_text(trim(cs_halfwidth(s)), {_formats(True)})",

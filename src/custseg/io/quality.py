@@ -46,7 +46,8 @@ def _customer_balance(db) -> dict[str, int]:
              f"quarantine WHERE table_name = 'customers' AND action IN {REMOVING}) q "
              "USING (_load_id, _row)")
     ids = ("SELECT DISTINCT trim(customer_id) AS customer_id FROM (" + valid + ")")
-    repeats = _one(db, f"SELECT count(*) FROM ({valid})") - _one(db, f"SELECT count(*) FROM ({ids})")
+    repeats = (_one(db, f"SELECT count(*) FROM ({valid})")
+               - _one(db, f"SELECT count(*) FROM ({ids})"))
     identities = _one(db, f"SELECT count(*) FROM identity_map WHERE customer_id IN ({ids})")
     surviving = (f"SELECT DISTINCT coalesce(m.surviving_id, v.customer_id) FROM ({ids}) v "
                  "LEFT JOIN identity_map m USING (customer_id)")

@@ -18,9 +18,10 @@ import io
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -70,16 +71,22 @@ class ReadResult:
 def unique_headers(headers: Iterable[object]) -> list[str]:
     """Make headers usable as column names: blanks become ``column_N``, repeats get ``_2``.
 
-    >>> unique_headers(["金额", " ", "金额", None])
-    ['金额', 'column_2', '金额_2', 'column_4']
+    Column names are unique regardless of case (the engine's identifiers ignore it).
+
+    >>> unique_headers(["金额", " ", "金额", None, "Name", "name", "金额_2"])
+    ['金额', 'column_2', '金额_2', 'column_4', 'Name', 'name_2', '金额_2_2']
     """
     out: list[str] = []
-    seen: Counter[str] = Counter()
+    used: set[str] = set()
     for i, h in enumerate(headers, start=1):
-        name = str(h).replace("\u3000", " ").strip() if h is not None else ""
+        name = str(h).replace("\u3000", " ").replace("\x00", "").strip() if h is not None else ""
         name = name or f"column_{i}"
-        seen[name] += 1
-        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+        candidate, n = name, 1
+        while candidate.casefold() in used:
+            n += 1
+            candidate = f"{name}_{n}"
+        used.add(candidate.casefold())
+        out.append(candidate)
     return out
 
 
@@ -178,7 +185,12 @@ def _text(value: object) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        if value.is_integer() and abs(value) < 1e21:
+            # a long number as Excel shows it (123456789012346000), not 1.23456789012346e+17
+            return format(Decimal(repr(value)), "f")
+        return repr(value)
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
@@ -195,11 +207,14 @@ def read_csv(con, path: Path, name: str, *, encoding: str = "auto", delimiter: s
             text_path = Path(tmp) / "utf8.csv"
             report = transcode_to_utf8(path, text_path, enc)
             if report.fallback_lines:
-                notes.append(f"{len(report.fallback_lines)} lines decoded with another encoding")
-            rejects = [Reject(n, "bytes not decodable; kept with U+FFFD", "")
-                       for n in report.replaced_lines]
-        else:
-            rejects = []
+                notes.append(f"mixed encodings: {len(report.fallback_lines)} line(s) are not "
+                             f"{enc}; read as UTF-8 or GB18030 instead")
+            if report.replaced_lines:
+                # the rows are loaded (a reject would count them twice): say where they are
+                notes.append(f"{len(report.replaced_lines)} line(s) had bytes no encoding could "
+                             "decode, kept with U+FFFD: line "
+                             + ", ".join(map(str, report.replaced_lines[:20]))
+                             + (" …" if len(report.replaced_lines) > 20 else ""))
         with open(text_path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             sample = [ln for _, ln in zip(range(_SNIFF_LINES), fh, strict=False)]
         if not any(ln.strip() for ln in sample):
@@ -214,7 +229,6 @@ def read_csv(con, path: Path, name: str, *, encoding: str = "auto", delimiter: s
             result = _read_csv_python(con, text_path, name, columns, delim, header_idx)
         result.headers, result.encoding, result.delimiter = columns, enc, delim
         result.header_row = header_idx + 1
-        result.rejects = rejects + result.rejects
         result.notes = notes + result.notes
         if header_idx:
             result.notes.append(f"skipped {header_idx} line(s) above the header")
@@ -246,6 +260,29 @@ def _read_csv_duckdb(con, path: Path, name: str, columns: list[str], delim: str,
     return ReadResult(columns, rows)
 
 
+class _Lines:
+    """Physical lines of a text file for csv.reader, with the lines of the current record
+    kept and a way to read some of them again (after a stray quote joined them)."""
+
+    def __init__(self, fh: io.TextIOBase):
+        self.fh = fh
+        self.again: list[str] = []
+        self.record: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        text = self.again.pop() if self.again else self.fh.readline()
+        if not text:
+            raise StopIteration
+        self.record.append(text)
+        return text
+
+    def read_again(self, lines: list[str]) -> None:
+        self.again.extend(reversed(lines))
+
+
 def _read_csv_python(con, path: Path, name: str, columns: list[str], delim: str,
                      header_idx: int) -> ReadResult:
     rejects: list[Reject] = []
@@ -255,33 +292,54 @@ def _read_csv_python(con, path: Path, name: str, columns: list[str], delim: str,
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
             for _ in range(header_idx + 1):
                 fh.readline()
-            reader = csv.reader(fh, delimiter=delim)
-            start = header_idx + 2
+            lines = _Lines(fh)
+            reader = csv.reader(lines, delimiter=delim)
+            number = header_idx + 2  # the line the next record starts on
             while True:
+                lines.record = []
+                error = None
                 try:
                     values = next(reader)
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    rejects.append(Reject(start, f"unreadable row: {exc}", ""))
-                    start = header_idx + 2 + reader.line_num
+                    values, error = [], exc
+                line, number = number, number + len(lines.record)
+                if error is None and not any(v.strip() for v in values):
                     continue
-                line, start = start, header_idx + 2 + reader.line_num
-                if not any(v.strip() for v in values):
+                if error is None and len(values) == width:
+                    yield line, values
                     continue
-                if len(values) != width:
-                    raw = delim.join(values)
-                    rejects.append(Reject(
-                        line, f"{len(values)} fields where the header has {width}", raw[:2000]))
-                    continue
-                yield line, values
+                if len(lines.record) > 1:
+                    # a quote that never closed joined the lines after it: reject its own
+                    # line and read the others again, so they are not lost with it
+                    rejects.append(Reject(line, "unbalanced quote: the row runs into the next "
+                                                "lines", lines.record[0].rstrip("\r\n")[:2000]))
+                    lines.read_again(lines.record[1:])
+                    number = line + 1
+                elif error is not None:
+                    rejects.append(Reject(line, f"unreadable row: {error}",
+                                          lines.record[0].rstrip("\r\n")[:2000]))
+                else:
+                    rejects.append(Reject(line, f"{len(values)} fields where the header has "
+                                                f"{width}", delim.join(values)[:2000]))
 
     total = _stage_rows(con, name, columns, rows())
     return ReadResult(columns, total, rejects)
 
 
+def _known_headers(row: list[object]) -> int:
+    """How many cells of a row are header names of the dictionary."""
+    return sum(v is not None and schema.normalize_header(str(v)) in schema.HEADER_DICTIONARY
+               for v in row)
+
+
 def _header_rows(rows: list[list[object]]) -> int:
-    """Index of the header among the first rows of a sheet (the first full-width row)."""
+    """Index of the header among the first rows of a sheet: the first row with two known
+    header names, else the first full-width row."""
+    known = next((i for i, r in enumerate(rows) if _known_headers(r) >= 2), None)
+    if known is not None:
+        return known
     widths = [sum(v is not None and str(v).strip() != "" for v in r) for r in rows]
     if not widths:
         return 0
@@ -298,13 +356,33 @@ def _read_sheet_rows(name: str, rows: Iterator[list], con, path: Path,
     columns = unique_headers(head[idx])
     width = len(columns)
 
+    rounded: Counter[str] = Counter()
+
     def numbered() -> Iterator[tuple[int, list]]:
         for i, r in enumerate(_chain(head[idx + 1:], rows), start=idx + 2):
             if any(v is not None and str(v).strip() != "" for v in r):
-                yield i, (list(r) + [None] * width)[:width]
+                values = (list(r) + [None] * width)[:width]
+                for column, v in zip(columns, values, strict=True):
+                    if isinstance(v, float) and abs(v) >= 1e15:
+                        rounded[column] += 1
+                yield i, values
 
     total = _stage_rows(con, name, columns, numbered())
-    return ReadResult(columns, total, header_row=idx + 1)
+    notes = [f"column {c!r}: {n:,} number(s) of 16 or more digits, which Excel stores with only "
+             "15 significant digits: they were rounded before this file was saved (ids must "
+             "be stored as text)" for c, n in rounded.items()]
+    return ReadResult(columns, total, header_row=idx + 1, notes=notes)
+
+
+def _data_sheet(sheets: list[tuple[str, Callable[[], Iterable]]]) -> tuple[int, str | None]:
+    """The sheet to read when none is named: the first whose first rows hold a row of known
+    header names (a cover page or notes sheet often comes first); else the first sheet."""
+    for i, (title, head_rows) in enumerate(sheets):
+        rows = [list(r) for _, r in zip(range(50), head_rows(), strict=False)]
+        if any(_known_headers(r) >= 2 for r in rows):
+            return i, (f"read sheet {title!r}; the sheet(s) before it have no table headers "
+                       "(choose another with --sheet)" if i else None)
+    return 0, None
 
 
 def _chain(first: list, rest: Iterator) -> Iterator:
@@ -320,9 +398,20 @@ def read_excel(con, path: Path, name: str, *, sheet: str | None = None,
 
         try:
             book = xlrd.open_workbook(str(path), on_demand=True)
-        except xlrd.XLRDError as exc:
+        except Exception as exc:  # xlrd raises several kinds for a damaged file
             raise InputError(f"not a readable .xls workbook: {exc}", path=str(path)) from None
-        ws = book.sheet_by_name(sheet) if sheet else book.sheet_by_index(0)
+        if sheet and sheet not in book.sheet_names():
+            raise InputError(f"no sheet {sheet!r}; sheets: {', '.join(book.sheet_names())}",
+                             path=str(path))
+        note = None
+        if sheet:
+            ws = book.sheet_by_name(sheet)
+        else:
+            sheets = [book.sheet_by_index(i) for i in range(book.nsheets)]
+            chosen, note = _data_sheet([
+                (s.name, lambda s=s: (s.row_values(r) for r in range(min(s.nrows, 50))))
+                for s in sheets])
+            ws = sheets[chosen]
 
         def xls_rows() -> Iterator[list]:
             for r in range(ws.nrows):
@@ -338,7 +427,9 @@ def read_excel(con, path: Path, name: str, *, sheet: str | None = None,
                         out.append(cell.value)
                 yield out
 
-        return _read_sheet_rows(name, xls_rows(), con, path, header_row)
+        result = _read_sheet_rows(name, xls_rows(), con, path, header_row)
+        result.notes[:0] = [note] if note else []
+        return result
     import openpyxl
 
     try:
@@ -349,9 +440,18 @@ def read_excel(con, path: Path, name: str, *, sheet: str | None = None,
         if sheet and sheet not in book.sheetnames:
             raise InputError(f"no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}",
                              path=str(path))
-        ws = book[sheet] if sheet else book.worksheets[0]
-        return _read_sheet_rows(name, (list(r) for r in ws.iter_rows(values_only=True)), con,
-                                path, header_row)
+        note = None
+        if sheet:
+            ws = book[sheet]
+        else:
+            chosen, note = _data_sheet([
+                (w.title, lambda w=w: w.iter_rows(max_row=50, values_only=True))
+                for w in book.worksheets])
+            ws = book.worksheets[chosen]
+        result = _read_sheet_rows(name, (list(r) for r in ws.iter_rows(values_only=True)), con,
+                                  path, header_row)
+        result.notes[:0] = [note] if note else []
+        return result
     finally:
         book.close()
 
@@ -362,13 +462,16 @@ def read_parquet(con, path: Path, name: str) -> ReadResult:
     try:
         cols = [r[0] for r in con.execute(
             f"DESCRIBE SELECT * FROM read_parquet('{esc}')").fetchall()]
+        columns = unique_headers(cols)
+        select = ", ".join(f"CAST({_ident(c)} AS VARCHAR) AS {_ident(u)}"
+                           for c, u in zip(cols, columns, strict=True))
+        # a damaged data page only shows when the rows are read
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select}, '
+                    f"CAST(row_number() OVER () + 1 AS BIGINT) AS _row "
+                    f"FROM read_parquet('{esc}')")
     except duckdb.Error as exc:
-        raise InputError(f"not a readable Parquet file: {exc}", path=str(path)) from None
-    columns = unique_headers(cols)
-    select = ", ".join(f"CAST({_ident(c)} AS VARCHAR) AS {_ident(u)}"
-                       for c, u in zip(cols, columns, strict=True))
-    con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select}, '
-                f"CAST(row_number() OVER () + 1 AS BIGINT) AS _row FROM read_parquet('{esc}')")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"not a readable Parquet file: {first}", path=str(path)) from None
     rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
     return ReadResult(columns, rows)
 
@@ -383,7 +486,12 @@ def read_jsonl(con, path: Path, name: str, *, encoding: str = "auto") -> ReadRes
     if text is not None and text.lstrip().startswith("["):
         try:
             data = json.loads(text)
-            records = [(i + 1, r) for i, r in enumerate(data) if isinstance(r, dict)]
+            for i, r in enumerate(data, start=1):
+                if isinstance(r, dict):
+                    records.append((i, r))
+                else:
+                    rejects.append(Reject(i, "array element is not a JSON object",
+                                          json.dumps(r, ensure_ascii=False)[:2000]))
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc}", path=str(path)) from None
     else:
@@ -450,6 +558,37 @@ def read_sql(con, url: str, name: str, *, query: str | None = None,
     return ReadResult(columns, total)
 
 
+_MAGIC = {
+    b"PK\x03\x04": "a zip archive or an .xlsx workbook",
+    b"\xd0\xcf\x11\xe0": "an .xls workbook", b"PAR1": "a Parquet file",
+    b"\x1f\x8b": "a gzip archive", b"%PDF": "a PDF document",
+}
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r\x0b\x0c\x1a")
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Binary rather than text: a known file signature, or control bytes in bytes that read
+    neither as UTF-8 nor as GB18030. A stray NUL in a text export is still text."""
+    if any(head.startswith(magic) for magic in _MAGIC):
+        return True
+    if not head or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if head[1::2].count(0) > len(head) * 0.4 or head[0::2].count(0) > len(head) * 0.4:
+        return False  # UTF-16 without a byte-order mark
+    controls = sum(head.count(b) for b in _CONTROL)
+    if not controls:
+        return False
+    if controls > len(head) * 0.05:
+        return True
+    for enc in ("utf-8", "gb18030"):
+        try:
+            head[:-4].decode(enc)  # the sample may end inside a character
+            return False
+        except UnicodeDecodeError:
+            pass
+    return True
+
+
 def read_source(con, path: Path, name: str, *, encoding: str = "auto", delimiter: str = "auto",
                 sheet: str | None = None, header_row: int | None = None) -> ReadResult:
     """Stage any supported file by its extension (unknown extensions are read as text)."""
@@ -468,10 +607,11 @@ def read_source(con, path: Path, name: str, *, encoding: str = "auto", delimiter
         return read_jsonl(con, path, name, encoding=encoding)
     with open(path, "rb") as fh:
         head = fh.read(8192)
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")) \
-            and head[1::2].count(0) < len(head) * 0.4 and head[0::2].count(0) < len(head) * 0.4:
-        raise InputError("binary content, not a text table (is it a spreadsheet or archive "
-                         "with the wrong extension?)", path=str(path))
+    if _looks_binary(head):
+        kind = next((k for magic, k in _MAGIC.items() if head.startswith(magic)), None)
+        raise InputError("binary content, not a text table " + (
+            f"(it is {kind}: give the file its right extension)" if kind else
+            "(is it a spreadsheet or archive with the wrong extension?)"), path=str(path))
     return read_csv(con, path, name, encoding=encoding,
                     delimiter="\t" if path.suffix.lower() == ".tsv" and delimiter == "auto"
                     else delimiter, header_row=header_row)

@@ -9,7 +9,10 @@ Every segmentation is stored as a run, in one transaction:
 - ``segment_summary(run_id, model, …)`` — template 1, both languages (`COLUMNS` of
   `custseg.segment.result`);
 - ``features(run_id, customer_id, …)`` — the feature table the run used;
-- ``rfm_scores(run_id, customer_id, r_score, f_score, m_score)`` — for rfm-scores runs.
+- ``rfm_scores(run_id, customer_id, r_score, f_score, m_score)`` — for rfm-scores runs;
+- ``predictions(run_id, customer_id, p_alive, expected_purchases, expected_spend, clv,
+  churn_probability, churn_level, propensity_30d, propensity_90d)`` — one row per customer of
+  a predict run (`save_predictions`); horizons and time units are in the run's config.
 """
 
 from __future__ import annotations
@@ -37,7 +40,13 @@ RESULT_DDL = [
         avg_monetary DOUBLE, never_ordered BIGINT)""",
     """CREATE TABLE IF NOT EXISTS rfm_scores (run_id VARCHAR, customer_id VARCHAR,
         r_score TINYINT, f_score TINYINT, m_score TINYINT)""",
+    """CREATE TABLE IF NOT EXISTS predictions (run_id VARCHAR, customer_id VARCHAR,
+        p_alive DOUBLE, expected_purchases DOUBLE, expected_spend DOUBLE, clv DOUBLE,
+        churn_probability DOUBLE, churn_level VARCHAR, propensity_30d DOUBLE,
+        propensity_90d DOUBLE)""",
 ]
+PREDICTION_COLUMNS = ("customer_id", "p_alive", "expected_purchases", "expected_spend", "clv",
+                      "churn_probability", "churn_level", "propensity_30d", "propensity_90d")
 EXPORT_COLUMNS = ("customer_id", "segment_id", "segment_name")
 EXPORT_FORMATS = (".csv", ".xlsx", ".parquet")
 EXCEL_MAX_ROWS = 1_048_575
@@ -64,6 +73,12 @@ def new_run_id() -> str:
 def latest_order_date(con) -> date | None:
     """The latest order date in ``orders`` (the default as-of date), or None without orders."""
     return con.con.execute("SELECT max(order_date) FROM orders").fetchone()[0]
+
+
+def tables_with_rows(con, names: list[str]) -> list[str]:
+    """The tables among ``names`` that hold at least one row."""
+    return [n for n in names
+            if con.con.execute(f'SELECT 1 FROM "{n}" LIMIT 1').fetchone() is not None]
 
 
 def stage(con, expr: ibis.Table, name: str) -> ibis.Table:
@@ -118,6 +133,25 @@ def save_segmentation(con, *, run_id: str, as_of: date, config: dict, model: str
                        f"FROM ({_sql(expr)})")
         if features is not None:
             _store_features(db, run_id, features)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def save_predictions(con, *, run_id: str, as_of: date, config: dict,
+                     predictions: ibis.Table) -> None:
+    """Store one predict run and its customer-level predictions (`PREDICTION_COLUMNS`),
+    all or nothing."""
+    ensure_result_tables(con)
+    db = con.con
+    db.execute("BEGIN TRANSACTION")
+    try:
+        db.execute("INSERT INTO runs VALUES (?, 'predict', ?, ?, ?, 'done')",
+                   [run_id, as_of, datetime.now(), json.dumps(config, ensure_ascii=False,
+                                                              default=str)])
+        db.execute(f"INSERT INTO predictions SELECT {_lit(run_id)}, "
+                   f"{', '.join(PREDICTION_COLUMNS)} FROM ({_sql(predictions)})")
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")

@@ -103,7 +103,8 @@ def characteristics(row: Mapping, lang: str, *, window_months: int = 6,
     parts = []
     if pd.notna(row["avg_recency_days"]):
         r = row["avg_recency_days"]
-        parts.append(f"平均最近购买 {r:,.0f} 天" if zh else f"last purchase {r:,.0f} days ago")
+        days = "day" if round(r) == 1 else "days"
+        parts.append(f"平均最近购买 {r:,.0f} 天" if zh else f"last purchase {r:,.0f} {days} ago")
     f, m = row["avg_frequency"], row["avg_monetary"]
     parts.append(f"近{window_months}月平均 {f:.1f} 单" if zh
                  else f"{f:.1f} orders in {window_months} months")
@@ -122,8 +123,8 @@ def granularity(segments: Sequence[Segment], dimensions: Sequence[str],
     low, high = CORE_SEGMENTS
     out = []
     if n > MAX_SEGMENTS:
-        out.append(Notice("strong", f"{n} 个细分超过 {MAX_SEGMENTS} 个：过细，难以逐一制定和执行策略，"
-                          f"建议合并为 {low}–{high} 个核心细分",
+        out.append(Notice("strong", f"{n} 个细分超过 {MAX_SEGMENTS} 个：过细，难以逐一制定和"
+                          f"执行策略，建议合并为 {low}–{high} 个核心细分",
                           f"{n} segments is more than {MAX_SEGMENTS}: too fine to act on one by "
                           f"one; merge them into {low}–{high} core segments"))
     elif n > high or n < low:

@@ -120,9 +120,17 @@ def first_match(features: ibis.Table, rules: Sequence[Rule],
     return ibis.cases(*[(matches(features, r), r.id) for r in rules], else_=default)
 
 
+def suggest(name: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the option that starts with or resembles ``name``."""
+    options = list(options)
+    close = [o for o in options if o.startswith(name)] or difflib.get_close_matches(
+        name, options, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _kind_ok(spec: Any, dtype: Any) -> bool:
     if isinstance(spec, Mapping):
-        return dtype.is_numeric() or dtype.is_temporal()
+        return dtype.is_numeric()
     if isinstance(spec, bool):
         return dtype.is_boolean()
     if isinstance(spec, int | float):
@@ -132,14 +140,13 @@ def _kind_ok(spec: Any, dtype: Any) -> bool:
 
 def _condition_problems(rule: Rule, schema: Mapping[str, Any]) -> Iterable[str]:
     for name, spec in rule.conditions.items():
-        if name == REGISTERED:
+        if name == REGISTERED and "registration_date" in schema:
             if isinstance(spec, bool) or not isinstance(spec, int) or spec < 1:
                 yield f"rule {rule.id}: {REGISTERED} must be a whole number of months ≥ 1"
             continue
         if name not in schema:
-            close = difflib.get_close_matches(name, [*schema, REGISTERED], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            yield f"rule {rule.id}: unknown feature {name!r}{hint}"
+            options = [*schema, REGISTERED] if "registration_date" in schema else schema
+            yield f"rule {rule.id}: unknown feature {name!r}{suggest(name, options)}"
         elif not _kind_ok(spec, schema[name]):
             yield f"rule {rule.id}: {name} is {schema[name]}, cannot compare with {spec!r}"
         elif isinstance(spec, Mapping):
@@ -178,9 +185,8 @@ def to_rule(item: Rule | Mapping[str, Any], presets: Mapping[str, Rule]) -> Rule
     name = data.pop("preset", None)
     if name is not None:
         if name not in presets:
-            close = difflib.get_close_matches(name, presets, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(f"unknown preset {name!r}{hint}; presets: {', '.join(presets)}")
+            raise ConfigError(f"unknown preset {name!r}{suggest(name, presets)}; presets: "
+                              f"{', '.join(presets)}")
         base = presets[name]
         data = {"id": base.id, "name_zh": base.name_zh, "name_en": base.name_en,
                 "conditions": base.conditions, "keywords": base.keywords, **data}
