@@ -384,3 +384,41 @@ def catalog(
         out.add_row(r["category"], r["table"], ", ".join(r["fields"]), "\n".join(r["sources"]),
                     r["refresh"])
     console.print(out)
+
+
+@app.command()
+@handle_errors
+def describe(
+    as_of: Annotated[str | None, typer.Option(help="As-of date D (YYYY-MM-DD).")] = None,
+    model: Annotated[str | None, typer.Option(
+        help="Also give feature statistics per segment of this model's latest run.")] = None,
+    top: Annotated[int, typer.Option(help="Rows shown per distribution.", min=1)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Structure of the customer base: distributions, feature statistics, Pareto and Gini."""
+    with Project.open(project_dir) as project:
+        lang = project.settings.project.language
+        report = project.describe(as_of=_parse_date(as_of, "--as-of"), model=model)
+    if as_json:
+        console.print_json(json.dumps(report, default=str, ensure_ascii=False))
+        return
+    console.print(f"{t('customers', lang)}: {report['customers']:,}    D = {report['as_of']}")
+    for measure in ("revenue", "profit"):
+        c = report[f"{measure}_concentration"]
+        if c["gini"] is not None:
+            console.print(f"{measure}: top 20% of customers hold {c['top20_share']:.1%}, "
+                          f"Gini {c['gini']:.3f}")
+    for dim, rows in report["distributions"].items():
+        table = Table(dim, t("customers", lang), "%", "revenue", "%", title=dim)
+        for r in rows[:top]:
+            rev_share = "-" if r["revenue_share"] is None else f"{r['revenue_share']:.1%}"
+            table.add_row(str(r["value"]), f"{r['customers']:,}", f"{r['customer_share']:.1%}",
+                          f"{r['revenue']:,.0f}", rev_share)
+        console.print(table)
+    stats = Table("segment", "feature", "n", "mean", "median", "std", title="features")
+    for r in report["features"] + report.get("features_by_segment", []):
+        if r["n"]:
+            stats.add_row(r["segment_id"], r["feature"], f"{r['n']:,}", f"{r['mean']:,.2f}",
+                          f"{r['median']:,.2f}", "-" if r["std"] is None else f"{r['std']:,.2f}")
+    console.print(stats)

@@ -149,6 +149,31 @@ class Project:
         return runs.segment(self.connect(), self.settings, model, as_of=as_of, lang=lang,
                             store_features=store_features)
 
+    def describe(self, *, as_of: date | None = None, model: str | None = None) -> dict:
+        """Structure of the customer base as of D: distributions of customers and revenue by
+        age band, gender, region, channel, member level and register cohort; mean, median and
+        std of every feature (per segment of ``model``'s latest run too); Pareto share of the
+        top 20%, Lorenz curve and Gini of revenue and profit."""
+        from custseg.describe import describe
+
+        return describe(self.connect(), self.settings, as_of=as_of, model=model)
+
+    def predict(self, *, as_of: date | None = None, horizon: float | None = None,
+                time_unit: str | None = None):
+        """Predict CLV, churn risk and purchase propensity per customer as of ``as_of``.
+
+        Fits BG/NBD + Gamma-Gamma on the purchase summary up to D (CLV over ``horizon`` in
+        ``time_unit``, "W" or "D"; defaults from ``[prediction]``, the horizon converted when
+        only the unit is given), checks BG/NBD on a holdout period before D, fits the churn
+        and 30/90-day propensity classifiers on D − 2N and validates them on D − N, stores a
+        "predict" run with one ``predictions`` row per customer and returns the fitted
+        parameters and validation figures (`custseg.predict_runs.PredictionResult`).
+        """
+        from custseg import predict_runs
+
+        return predict_runs.predict(self.connect(), self.settings, as_of=as_of,
+                                    horizon=horizon, time_unit=time_unit)
+
     def export_segments(self, run_id: str, path: Path | str) -> int:
         """Write ``customer_id, segment_id, segment_name`` of a run to .csv/.xlsx/.parquet."""
         from custseg.io import results
