@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -45,7 +46,8 @@ def handle_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except CustsegError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                      soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -260,6 +262,80 @@ def segment(
         if export is not None:
             rows = project.export_segments(result.run_id, export)
             console.print(f"{t('exported', lang)}: {export} ({rows:,})", highlight=False)
+
+
+def _f(value, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _print_predictions(result, lang: str) -> None:
+    """Fitted BG/NBD and Gamma-Gamma parameters, validation figures, churn-risk levels."""
+    from custseg.predict import LEVELS
+    from custseg.predict_runs import UNIT_NAMES
+
+    unit = UNIT_NAMES[result.time_unit]
+    console.print(f"[bold]Predictions as of {result.as_of}[/] · time unit: {unit} "
+                  f"({result.time_unit}) · CLV horizon {result.horizon:g} {unit} · "
+                  f"{result.customers:,} customers", highlight=False)
+    bg, gg = result.bgnbd, result.gamma_gamma
+    console.print(f"BG/NBD ({bg['customers']:,} customers): r = {_f(bg['params']['r'])}, "
+                  f"α = {_f(bg['params']['alpha'])} {unit}, a = {_f(bg['params']['a'])}, "
+                  f"b = {_f(bg['params']['b'])}, log-likelihood {bg['log_likelihood']:,.1f}",
+                  highlight=False)
+    console.print(f"Gamma-Gamma ({gg['customers']:,} repeat customers): "
+                  f"p = {_f(gg['params']['p'])}, q = {_f(gg['params']['q'])}, "
+                  f"γ = {_f(gg['params']['gamma'])}", highlight=False)
+    table = Table("model", "validation period", "customers", "AUC", "top-decile precision",
+                  "base rate", "MAE", title="validation on a later period")
+    h = result.holdout
+    if h is not None:
+        table.add_row("BG/NBD purchases", f"{h['calibration_end']} → {h['observation_end']} "
+                      f"({h['duration']:.1f} {unit})", f"{h['customers']:,}", "-", "-", "-",
+                      f"{h['mae']:.3f} purchases / customer")
+    for name, rep in [("churn", result.churn), *[(f"propensity {k}", v)
+                                                 for k, v in result.propensity.items()]]:
+        start, end = rep["validation_labels"]
+        table.add_row(f"{name}: {rep['label']}", f"{start} → {end}",
+                      f"{rep['customers']:,}", _f(rep["auc"]),
+                      _f(rep["top_decile_precision"]), _f(rep["positive_rate"]), "-")
+    console.print(table)
+    cuts = result.cuts
+    ranges = {"low": f"≥ {cuts['low_from']:g}", "high": f"< {cuts['high_below']:g}",
+              "medium": f"{cuts['high_below']:g} – {cuts['low_from']:g}"}
+    levels = Table("churn risk", "P(alive)", "customers", "share %", "mean P(alive)",
+                   f"mean P(no purchase in {result.churn['horizon_days']} days)",
+                   title="churn-risk levels (BG/NBD P(alive))")
+    for row in result.levels:
+        name = row["churn_level"]
+        label = LEVELS[name][0 if lang == "zh" else 1] if name in LEVELS else "-"
+        levels.add_row(label, ranges.get(name, "-"), f"{row['customers']:,}",
+                       f"{row['share_pct']:.1f}", _f(row["mean_p_alive"]),
+                       _f(row["mean_churn_probability"]))
+    console.print(levels)
+    console.print(f"run: {result.run_id}", highlight=False)
+
+
+@app.command()
+@handle_errors
+def predict(
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="As-of date D, YYYY-MM-DD (default: the latest order date).")] = None,
+    horizon: Annotated[float | None, typer.Option(
+        "--horizon", help="CLV horizon in --unit (default: [prediction] horizon).")] = None,
+    unit: Annotated[Literal["W", "D"] | None, typer.Option(
+        "--unit", help="Time unit: W (weeks) or D (days) (default: [prediction] time_unit).")
+                    ] = None,
+    project_dir: ProjectOpt = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Predict CLV, churn risk and purchase propensity (30/90 days); store the run."""
+    day = _parse_date(as_of, "--as-of")
+    with Project.open(project_dir) as project:
+        result = project.predict(as_of=day, horizon=horizon, time_unit=unit)
+        if as_json:
+            console.print_json(json.dumps(result.to_dict(), default=str, ensure_ascii=False))
+            return
+        _print_predictions(result, project.settings.project.language)
 
 
 def _print_quality(report: dict, lang: str) -> None:

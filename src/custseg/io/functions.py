@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from custseg.cleaning.standardize import DATE_FORMATS, TIME_SUFFIXES, day_month_formats
 
-_FULL = "０１２３４５６７８９．，－＋（）／：　％ｘＸ"
-_HALF = "0123456789.,-+()/: %xX"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_FULL = "０１２３４５６７８９．，－＋（）／：　％＠＿" + "".join(
+    chr(ord(c) + 0xFEE0) for c in _LETTERS)
+_HALF = "0123456789.,-+()/: %@_" + _LETTERS
 
 
 def _formats(day_first: bool) -> str:
