@@ -289,7 +289,7 @@ def _print_predictions(result, lang: str) -> None:
                   "base rate", "MAE", title="validation on a later period")
     h = result.holdout
     if h is not None:
-        table.add_row("BG/NBD purchases", f"{h['calibration_end']} → {h['observation_end']} "
+        table.add_row("BG/NBD purchases", f"{h['holdout_start']} → {h['observation_end']} "
                       f"({h['duration']:.1f} {unit})", f"{h['customers']:,}", "-", "-", "-",
                       f"{h['mae']:.3f} purchases / customer")
     for name, rep in [("churn", result.churn), *[(f"propensity {k}", v)
@@ -498,3 +498,127 @@ def describe(
             stats.add_row(r["segment_id"], r["feature"], f"{r['n']:,}", f"{r['mean']:,.2f}",
                           f"{r['median']:,.2f}", "-" if r["std"] is None else f"{r['std']:,.2f}")
     console.print(stats)
+
+
+runs_app = typer.Typer(help="Stored runs (snapshots): list, show, compare, remove.",
+                       no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("list")
+@handle_errors
+def runs_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Every run, newest first."""
+    from custseg import snapshots
+
+    with Project.open(project_dir) as project:
+        rows = snapshots.list_runs(project.connect())
+    if as_json:
+        console.print_json(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("run_id", "kind", "model", "as_of", "created_at", "status")
+    for r in rows:
+        table.add_row(r["run_id"], r["kind"], r["model"] or "", r["as_of"] or "",
+                      r["created_at"], r["status"])
+    console.print(table)
+
+
+@runs_app.command("show")
+@handle_errors
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="The run to show.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """A run's config and its segment result table."""
+    from custseg import snapshots
+
+    with Project.open(project_dir) as project:
+        run = snapshots.get_run(project.connect(), run_id)
+        lang = project.settings.project.language
+    if as_json:
+        console.print_json(json.dumps(run, default=str, ensure_ascii=False))
+        return
+    console.print(f"{run['run_id']}  {run['kind']} {run['model'] or ''}  D = {run['as_of']}  "
+                  f"created {run['created_at']}  {run['status']}")
+    table = Table("segment", "name", "customers", "share %")
+    for s in run.get("segments", []):
+        table.add_row(s["segment_id"], s[f"name_{lang}"], f"{s['customers']:,}",
+                      f"{s['share_pct']:.1f}")
+    console.print(table)
+
+
+@runs_app.command("rm")
+@handle_errors
+def runs_rm(
+    run_id: Annotated[str, typer.Argument(help="The run to delete.")],
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Delete a run and everything stored under it."""
+    from custseg import snapshots
+
+    with Project.open(project_dir) as project:
+        snapshots.remove_run(project.connect(), run_id)
+    console.print(f"removed run {run_id}")
+
+
+@runs_app.command("diff")
+@handle_errors
+def runs_diff(
+    run_a: Annotated[str, typer.Argument(help="Earlier run.")],
+    run_b: Annotated[str, typer.Argument(help="Later run.")],
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """What differs between two runs: settings, and for one model, the migration."""
+    from custseg import snapshots
+
+    with Project.open(project_dir) as project:
+        con = project.connect()
+        a, b = snapshots.get_run(con, run_a), snapshots.get_run(con, run_b)
+        changed = sorted(k for k in set(a["config"]) | set(b["config"])
+                         if a["config"].get(k) != b["config"].get(k))
+        console.print(f"config keys that differ: {', '.join(changed) or 'none'}")
+        if a["kind"] == b["kind"] == "segment" and a["model"] == b["model"]:
+            _print_migration(snapshots.migration(con, run_a, run_b,
+                                                 lang=project.settings.project.language))
+
+
+def _print_migration(report: dict) -> None:
+    table = Table("from", "to", "customers", "% of from",
+                  title=f"{report['model']}: {report['as_of_a']} → {report['as_of_b']}")
+    for r in report["matrix"]:
+        table.add_row(r["from_name"], r["to_name"], f"{r['customers']:,}", f"{r['share']:.1%}")
+    console.print(table)
+    for r in report["largest_flows"][:5]:
+        console.print(f"  {r['from_name']} → {r['to_name']}: {r['customers']:,}")
+
+
+@app.command()
+@handle_errors
+def migration(
+    run_a: Annotated[str, typer.Argument(help="Earlier run.")],
+    run_b: Annotated[str, typer.Argument(help="Later run.")],
+    model: Annotated[str | None, typer.Option(help="Check both runs are of this model.")
+                     ] = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write from_segment,to_segment,customers to this .csv.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """How customers moved between the segments of two runs of one segmentation."""
+    from custseg import snapshots
+
+    with Project.open(project_dir) as project:
+        report = snapshots.migration(project.connect(), run_a, run_b, model=model,
+                                     lang=project.settings.project.language)
+    if export:
+        snapshots.export_migration(report, export)
+    if as_json:
+        console.print_json(json.dumps(report, default=str, ensure_ascii=False))
+        return
+    _print_migration(report)
+    if export:
+        console.print(f"exported {export}")
