@@ -357,7 +357,7 @@ def _print_quality(report: dict, lang: str) -> None:
 @app.command()
 @handle_errors
 def clean(project_dir: ProjectOpt = Path(".")) -> None:
-    """Run the cleaning rules again over all loaded data (after changing [cleaning])."""
+    """Run the cleaning rules again over all loaded data (after editing the cleaning section)."""
     with Project.open(project_dir) as project, _progress() as progress:
         progress.add_task("cleaning")
         report = project.clean()
