@@ -241,7 +241,8 @@ def _print_segments(result, lang: str) -> None:
 @handle_errors
 def segment(
     model: Annotated[str | None, typer.Option(
-        "--model", "-m", help="rfm-rules or rfm-scores (default: [segmentation] model).")] = None,
+        "--model", "-m", help="rfm-rules, rfm-scores, kmeans, value-matrix, tiers, lifecycle or "
+        "demographic (default: [segmentation] model).")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="As-of date D, YYYY-MM-DD (default: the latest order date).")] = None,
     export: Annotated[Path | None, typer.Option(
@@ -250,6 +251,12 @@ def segment(
     project_dir: ProjectOpt = Path("."),
     lang: Annotated[Lang | None, typer.Option(
         "--lang", help="Language of labels (default: the project's).")] = None,
+    k: Annotated[int | None, typer.Option(
+        "--k", min=2, help="kmeans: number of clusters (default: chosen within [segmentation] "
+        "k_range).")] = None,
+    objective: Annotated[str | None, typer.Option(
+        "--objective", help="repurchase-high-value, cut-churn, launch-product or "
+        "allocate-service: chooses the model and dimensions (--model wins).")] = None,
 ) -> None:
     """Segment every customer, print the segment result table and store the run."""
     day = _parse_date(as_of, "--as-of")
@@ -257,7 +264,13 @@ def segment(
         raise CustsegError(f"--export {export}: use a {', '.join(EXPORT_FORMATS)} file")
     with Project.open(project_dir) as project:
         lang = lang or project.settings.project.language
-        result = project.segment(model, as_of=day, lang=lang)
+        if k is not None:
+            project.settings.segmentation.k = k
+        if objective:
+            from custseg.segment.objectives import choose
+
+            console.print(choose(objective, model).text(lang), highlight=False, soft_wrap=True)
+        result = project.segment(model, as_of=day, lang=lang, objective=objective)
         _print_segments(result, lang)
         if export is not None:
             rows = project.export_segments(result.run_id, export)
@@ -622,3 +635,26 @@ def migration(
     _print_migration(report)
     if export:
         console.print(f"exported {export}")
+
+
+@app.command("run")
+@handle_errors
+def run_command(
+    as_of: Annotated[str, typer.Option(
+        help="As-of date D (YYYY-MM-DD), or auto for the latest order date.")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Run the whole pipeline from custseg.toml and store it as a snapshot (for schedulers)."""
+    day = None if as_of == "auto" else _parse_date(as_of, "--as-of")
+    with Project.open(project_dir) as project, _progress() as progress:
+        task = progress.add_task("starting")
+        record = project.run(as_of=day,
+                             on_step=lambda name: progress.update(task, description=name))
+    if as_json:
+        console.print_json(json.dumps(record, default=str, ensure_ascii=False))
+        return
+    console.print(f"run {record['run_id']}: {record['status']}, D = {record['as_of']}, "
+                  f"data {record['data_range'][0]} … {record['data_range'][1]}")
+    for s in record["steps"]:
+        console.print(f"  {s['model']}: run {s['run_id']}")

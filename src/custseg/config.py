@@ -164,11 +164,55 @@ class RuleSettings(_Model):
             raise ValueError("give preset, or id, conditions and name_zh or name_en")
 
 
+class ValueMatrixSettings(_Model):
+    """value-matrix: a value × an activity feature; cut points default to the medians."""
+
+    value: str = "ltv_historic"
+    activity: str = "frequency"
+    value_cut: float | None = None
+    activity_cut: float | None = None
+
+
+class TierSettings(_Model):
+    """tiers: VIP / regular / potential or a class variant (see `custseg.segment.tiers`)."""
+
+    variant: Literal["vip", "value", "frequency", "amount", "aov", "profit", "activity",
+                     "preference", "b2b"] = "vip"
+    by: str = "ltv_historic"
+    vip_share: float = Field(default=0.10, gt=0, lt=1)
+    potential_share: float = Field(default=0.20, ge=0, lt=1)
+    quantiles: tuple[float, float] = (0.5, 0.8)
+    cuts: tuple[float, float] | None = None
+    active_days: int = Field(default=90, ge=0)
+    dormant_days: int = Field(default=180, ge=0)
+    brand_share: float = Field(default=0.6, gt=0, le=1)
+    discount_share: float = Field(default=0.5, gt=0, le=1)
+    sme_below: int = Field(default=200, ge=1)
+    max_industries: int = Field(default=5, ge=1)
+
+
+class LifecycleSettings(_Model):
+    """lifecycle: new ≤ new_days since the first order, lost R > lost_days (or P(alive) low)."""
+
+    new_days: int = Field(default=90, ge=1)
+    lost_days: int = Field(default=365, ge=1)
+    p_alive_below: float = Field(default=0.1, ge=0, le=1)
+
+
+class DemographicSettings(_Model):
+    """demographic: slices by attributes; the largest max_segments combinations are named."""
+
+    attributes: list[Literal["gender", "age_band", "province", "city", "industry"]] = Field(
+        default_factory=lambda: ["gender", "age_band", "province"], min_length=1)
+    max_segments: int = Field(default=30, ge=1)
+
+
 class SegmentationSettings(_Model):
     """Segmentation models (SPEC §5): the default model, RFM rules and the RFM score map.
 
     ``rules`` replaces the ``template`` of rfm-rules; ``score_map`` replaces the default map
-    of rfm-scores (rules on ``r_score``, ``f_score``, ``m_score``, each 1–5).
+    of rfm-scores (rules on ``r_score``, ``f_score``, ``m_score``, each 1–5); ``k``,
+    ``k_range`` and ``cluster_features`` configure kmeans.
     """
 
     model: str = "rfm-rules"
@@ -176,6 +220,14 @@ class SegmentationSettings(_Model):
     rules: list[RuleSettings] = Field(default_factory=list)
     score_map: list[RuleSettings] = Field(default_factory=list)
     currency: str = "¥"
+    value_matrix: ValueMatrixSettings = Field(default_factory=ValueMatrixSettings)
+    tiers: TierSettings = Field(default_factory=TierSettings)
+    lifecycle: LifecycleSettings = Field(default_factory=LifecycleSettings)
+    demographic: DemographicSettings = Field(default_factory=DemographicSettings)
+    k: int | None = Field(default=None, ge=2)
+    k_range: tuple[int, int] = (3, 6)
+    cluster_features: list[str] = Field(
+        default_factory=lambda: ["recency_days", "frequency", "monetary"])
 
 
 class ChurnLevelSettings(_Model):
@@ -206,6 +258,14 @@ class PredictionSettings(_Model):
     churn_levels: ChurnLevelSettings = Field(default_factory=ChurnLevelSettings)
 
 
+class RunSettings(_Model):
+    """What `custseg run` does after loading the sources: these segmentations, then
+    predictions when ``predict`` is on."""
+
+    models: list[str] = Field(default_factory=lambda: ["rfm-rules", "rfm-scores"])
+    predict: bool = False
+
+
 class Settings(_Model):
     """The whole configuration of a project (custseg.toml)."""
 
@@ -217,6 +277,7 @@ class Settings(_Model):
     features: FeatureSettings = Field(default_factory=FeatureSettings)
     segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
     prediction: PredictionSettings = Field(default_factory=PredictionSettings)
+    run: RunSettings = Field(default_factory=RunSettings)
 
 
 def _location(loc: tuple) -> str:
@@ -326,10 +387,14 @@ day_first = false              # 05/03/2024 is May 3rd; true reads it as 5 March
 window_months = 6              # F and M count the orders of the last N calendar months
 # as_of = 2024-06-30           # the as-of date D; default: the latest order date
 
-[segmentation]                 # `custseg segment --model NAME` (rfm-rules | rfm-scores)
+[segmentation]                 # `custseg segment --model NAME` (rfm-rules | rfm-scores | kmeans
+#                              # | value-matrix | tiers | lifecycle | demographic)
 model = "rfm-rules"
 template = "seed"              # A001–A004 of the seed, used when no [[segmentation.rules]]
 # currency = "¥"               # in the segments' descriptions
+# k_range = [3, 6]             # kmeans: K chosen by elbow and silhouette within this range
+# k = 4                        # kmeans: a fixed K instead (also `custseg segment --k 4`)
+# cluster_features = ["recency_days", "frequency", "monetary"]   # kmeans: columns clustered
 # Ordered rules, first match wins; customers matching none are "unclassified" (U).
 # Bounds are inclusive: R ≤ 30 is max = 30. R = recency_days, F = frequency, M = monetary.
 # [[segmentation.rules]]
@@ -354,6 +419,35 @@ template = "seed"              # A001–A004 of the seed, used when no [[segment
 # name_zh = "冠军客户"
 # name_en = "champions"
 # conditions = {{ r_score = {{ min = 4 }}, f_score = {{ min = 4 }}, m_score = {{ min = 4 }} }}
+# Other models; `custseg segment --objective repurchase-high-value | cut-churn |
+# launch-product | allocate-service` chooses one for a goal. Cut points belong to the low
+# side (x ≤ cut is low); without one, medians or quantiles are learned from the data.
+# [segmentation.value_matrix]  # value-matrix: 2×2 of value × activity
+# value = "ltv_historic"       # or monetary, profit …
+# activity = "frequency"       # or recency_days (less is more active), activity_count …
+# value_cut = 500              # default: the median
+# activity_cut = 1             # default: the median
+# [segmentation.tiers]         # tiers: VIP (top 10 %) / regular / potential (bottom 20 %, none)
+# variant = "vip"              # or value | frequency | amount | aov | profit | activity
+#                              # | preference | b2b
+# by = "ltv_historic"          # measure of vip and value
+# vip_share = 0.10
+# potential_share = 0.20
+# quantiles = [0.5, 0.8]       # three-class variants: low ≤ q50 < medium ≤ q80 < high
+# cuts = [100, 1000]           # fixed cut points instead of quantiles
+# active_days = 90             # activity: active R ≤ 90, dormant R > 180, potential between
+# dormant_days = 180
+# brand_share = 0.6            # preference: brand-loyal, price-sensitive (discount share)
+# discount_share = 0.5
+# sme_below = 200              # b2b: SME = staff < 200
+# max_industries = 5
+# [segmentation.lifecycle]     # lifecycle: new, growing, mature, declining, lost
+# new_days = 90                # new: first order ≤ 90 days before D
+# lost_days = 365              # lost: R > 365 d (or P(alive) < p_alive_below when known)
+# p_alive_below = 0.1
+# [segmentation.demographic]   # demographic: slices by attributes (unknown = 未知/unknown)
+# attributes = ["gender", "age_band", "province"]   # also city, industry
+# max_segments = 30            # the largest combinations; the rest is "other"
 
 [prediction]                   # `custseg predict`: CLV, churn risk, purchase propensity
 time_unit = "W"                # W (weeks) | D (days): unit of horizon, holdout and BG/NBD α
@@ -362,6 +456,10 @@ annual_discount_rate = 0.10    # CLV discounting, 10 % a year
 churn_horizon_days = 90        # churn = no purchase in the next 90 days
 # holdout = 39                 # BG/NBD validation period; default horizon, ≤ half the history
 # churn_levels = {{ low_from = 0.7, high_below = 0.3 }}   # P(alive) ≥ 0.7 low, < 0.3 high
+
+[run]                          # `custseg run`: load the sources, then these models
+models = ["rfm-rules", "rfm-scores"]
+predict = false                # true: also CLV, churn risk and purchase propensity
 
 # One [[sources]] block per file or database table. `custseg run` (and `custseg ingest`
 # without files) loads them; re-loading a file that did not change adds nothing.

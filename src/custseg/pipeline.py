@@ -135,19 +135,30 @@ class Project:
             header_row=src.header_row, derive_order_id=src.derive_order_id)
 
     def segment(self, model: str | None = None, *, as_of: date | None = None,
-                lang: str | None = None, store_features: bool = True) -> SegmentResult:
+                lang: str | None = None, store_features: bool = True,
+                objective: str | None = None) -> SegmentResult:
         """Segment every customer as of ``as_of`` and store the result as a new run.
 
         Computes the features (SPEC §5) in the engine, fits ``model`` (a key of
         `custseg.segment.MODELS`, default ``[segmentation] model``), assigns every customer
         to exactly one segment, and stores the run, its assignments, template 1 and (with
         ``store_features``) the features. ``as_of`` defaults to ``[features] as_of``, then to
-        the latest order date.
+        the latest order date. ``objective`` (a key of
+        `custseg.segment.objectives.OBJECTIVES`) chooses the model and its dimensions; an
+        explicit ``model`` wins.
         """
         from custseg import runs
 
         return runs.segment(self.connect(), self.settings, model, as_of=as_of, lang=lang,
-                            store_features=store_features)
+                            store_features=store_features, objective=objective)
+
+    def run(self, *, as_of: date | None = None, on_step=None) -> dict:
+        """The whole periodic pipeline: load new source data, clean, run every configured
+        segmentation (and predictions), and record it as a pipeline run (see
+        `custseg.refresh`)."""
+        from custseg.refresh import run_pipeline
+
+        return run_pipeline(self, as_of=as_of, on_step=on_step)
 
     def describe(self, *, as_of: date | None = None, model: str | None = None) -> dict:
         """Structure of the customer base as of D: distributions of customers and revenue by

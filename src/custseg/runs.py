@@ -15,6 +15,8 @@ from custseg.errors import CustsegError
 from custseg.features import customer_features
 from custseg.io import results
 from custseg.segment import build, describe, segment_stats
+from custseg.segment.inputs import add_inputs
+from custseg.segment.objectives import choose
 from custseg.segment.result import SegmentResult
 
 
@@ -37,8 +39,14 @@ def resolve_as_of(con, settings: Settings, as_of: date | None) -> date:
 
 
 def segment(con, settings: Settings, model: str | None = None, *, as_of: date | None = None,
-            lang: str | None = None, store_features: bool = True) -> SegmentResult:
+            lang: str | None = None, store_features: bool = True,
+            objective: str | None = None) -> SegmentResult:
     """Run one segmentation and store it as a new run; see `Project.segment`."""
+    if objective:  # the objective's model and dimensions; an explicit model wins
+        choice = choose(objective, model)
+        settings = settings.model_copy(
+            update={"segmentation": choice.apply(settings.segmentation)})
+        model = choice.model
     name = model or settings.segmentation.model
     segmenter = build(name, settings.segmentation)
     lang = lang or settings.project.language
@@ -49,8 +57,10 @@ def segment(con, settings: Settings, model: str | None = None, *, as_of: date | 
                                               if t not in ("customers", "orders")])
     tables = {t: con.table(t) for t in ("customers", "orders", *optional)}
     try:
-        features = results.stage(
-            con, customer_features(tables, as_of=as_of, window_months=window), "_features")
+        expr = customer_features(tables, as_of=as_of, window_months=window)
+        if getattr(segmenter, "needs_inputs", False):
+            expr = add_inputs(expr, tables, as_of=as_of, window_months=window)
+        features = results.stage(con, expr, "_features")
         segmenter.fit(features)
         assigned = results.stage(con, segmenter.assign(features), "_assigned")
         texts = {lg: segmenter.texts(lg) for lg in ("zh", "en")} if hasattr(

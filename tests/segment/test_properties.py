@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from custseg.features import customer_features
 from custseg.segment import MODELS
+from custseg.segment.inputs import add_inputs
 from tests.features.tiny import D, tables
 
 STATUSES = [None, "completed", "cancelled", "refunded", "已完成", "已取消", "已退款", "pending"]
@@ -29,8 +30,12 @@ def con():
 
 
 def labels(con, model_name: str, customers: list, orders: list) -> dict[str, str]:
-    f = customer_features(tables(customers, orders), as_of=D)
-    model = MODELS[model_name]().fit(f)
+    tbls = tables(customers, orders)
+    f = customer_features(tbls, as_of=D)
+    model = MODELS[model_name]()
+    if getattr(model, "needs_inputs", False):  # lifecycle, demographic: customer attributes
+        f = add_inputs(f, tbls, as_of=D)
+    model.fit(f)
     out = con.execute(model.assign(f))
     assert out.customer_id.is_unique
     assert set(out.segment_id) <= {s.id for s in model.segments_}

@@ -26,6 +26,16 @@ def age_band(age: ibis.Value) -> ibis.Value:
     return ibis.cases(*cases, else_=UNKNOWN)
 
 
+def age_as_of(customers: ibis.Table, as_of: date) -> ibis.Value:
+    """``customers.age``, else whole years from ``birth_date`` to D."""
+    c = customers
+    d = ibis.literal(as_of, type=dt.date)
+    years = d.year() - c.birth_date.year()
+    before_birthday = (d.month() < c.birth_date.month()) | (
+        (d.month() == c.birth_date.month()) & (d.day() < c.birth_date.day()))
+    return ibis.coalesce(c.age, years - before_birthday.cast(dt.int64)).cast(dt.int64)
+
+
 def customer_dimensions(customers: ibis.Table, features: ibis.Table, *, as_of: date
                         ) -> ibis.Table:
     """One row per customer of ``features`` with its descriptive dimensions and revenue.
@@ -34,9 +44,8 @@ def customer_dimensions(customers: ibis.Table, features: ibis.Table, *, as_of: d
     the year and quarter of the registration date (else the first order).
     """
     c = customers
-    birth_age = (ibis.literal(as_of).year() - c.birth_date.year()).cast(dt.int64)
     dims = c.select(
-        "customer_id", _age=ibis.coalesce(c.age, birth_age), gender=c.gender,
+        "customer_id", _age=age_as_of(c, as_of), gender=c.gender,
         province=c.province, city=c.city, channel=c.channel, member_level=c.member_level)
     f = features.select("customer_id", "registration_date", revenue="ltv_historic",
                         profit="profit")

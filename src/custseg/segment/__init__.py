@@ -5,7 +5,7 @@ class builds itself from the ``[segmentation]`` settings with ``from_settings``.
 (value matrix, tiers, lifecycle, clustering) add themselves here.
 
 >>> sorted(MODELS)
-['rfm-rules', 'rfm-scores']
+['demographic', 'kmeans', 'lifecycle', 'rfm-rules', 'rfm-scores', 'tiers', 'value-matrix']
 >>> build("rfm-rule")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
@@ -19,11 +19,19 @@ from typing import Any
 
 from custseg.errors import CustsegError
 from custseg.model import Segmenter
+from custseg.segment.demographic import Demographic
+from custseg.segment.kmeans import KMeansSegmenter
+from custseg.segment.lifecycle import Lifecycle
 from custseg.segment.result import SegmentResult, describe, segment_stats
 from custseg.segment.rfm_rules import RFMRules
 from custseg.segment.rfm_scores import RFMScores
+from custseg.segment.tiers import Tiers
+from custseg.segment.value_matrix import ValueMatrix
 
-MODELS: dict[str, type[Segmenter]] = {"rfm-rules": RFMRules, "rfm-scores": RFMScores}
+MODELS: dict[str, type[Segmenter]] = {"rfm-rules": RFMRules, "rfm-scores": RFMScores,
+                                      "kmeans": KMeansSegmenter}
+MODELS.update({"value-matrix": ValueMatrix, "tiers": Tiers, "lifecycle": Lifecycle,
+               "demographic": Demographic})
 
 
 def build(name: str, settings: Any = None) -> Segmenter:
@@ -36,5 +44,6 @@ def build(name: str, settings: Any = None) -> Segmenter:
     return cls.from_settings(settings) if settings is not None else cls()
 
 
-__all__ = ["MODELS", "RFMRules", "RFMScores", "SegmentResult", "build", "describe",
-           "segment_stats"]
+__all__ = ["MODELS", "Demographic", "KMeansSegmenter", "Lifecycle", "Tiers", "ValueMatrix",
+           "RFMRules", "RFMScores", "SegmentResult", "build",
+           "describe", "segment_stats"]
