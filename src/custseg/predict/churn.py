@@ -1,0 +1,93 @@
+"""Churn risk: levels from the BG/NBD probability alive, and a supervised churn classifier.
+
+Levels (SPEC §5 "churn-risk level"), with cut points ``low_from`` and ``high_below`` (default
+0.7 and 0.3)::
+
+    P(alive) ≥ low_from                 → low     低
+    high_below ≤ P(alive) < low_from    → medium  中
+    P(alive) < high_below               → high    高
+
+BG/NBD gives P(alive) = 1 to a customer without a repeat purchase (they cannot have dropped
+out after a purchase they never repeated), so every one-time buyer is "low" risk however long
+ago they bought; the classifier's ``churn_probability`` ranks them by recency as well.
+
+The classifier predicts "no purchase in the next N days" (default 90) and is validated on a
+later period than it is trained on (`custseg.predict._supervised`).
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+import ibis
+import numpy as np
+
+from custseg.errors import CustsegError
+from custseg.model import Model
+from custseg.predict._supervised import TimeSplitClassifier
+
+LEVELS: dict[str, tuple[str, str]] = {"low": ("低", "low"), "medium": ("中", "medium"),
+                                      "high": ("高", "high")}
+
+
+def _check_cuts(low_from: float, high_below: float) -> None:
+    if not 0 <= high_below <= low_from <= 1:
+        raise CustsegError(f"churn level cut points need 0 ≤ high_below ≤ low_from ≤ 1; got "
+                           f"high_below={high_below}, low_from={low_from}")
+
+
+def churn_levels(p_alive, *, low_from: float = 0.7, high_below: float = 0.3) -> np.ndarray:
+    """The churn-risk level of each P(alive): ``"low"``, ``"medium"`` or ``"high"``.
+
+    >>> churn_levels([0.7, 0.69, 0.3, 0.29]).tolist()
+    ['low', 'medium', 'medium', 'high']
+    """
+    _check_cuts(low_from, high_below)
+    p = np.asarray(p_alive, dtype=float)
+    return np.where(p >= low_from, "low", np.where(p < high_below, "high", "medium"))
+
+
+def churn_level_expr(p_alive: ibis.Value, *, low_from: float = 0.7,
+                     high_below: float = 0.3) -> ibis.Value:
+    """`churn_levels` in the engine; NULL where ``p_alive`` is NULL."""
+    _check_cuts(low_from, high_below)
+    return ibis.cases((p_alive >= low_from, "low"), (p_alive < high_below, "high"),
+                      (p_alive.notnull(), "medium"), else_=ibis.null("string"))
+
+
+class ChurnLevels(Model):
+    """Churn-risk levels from ``p_alive`` (see the module docstring); nothing is learned.
+
+    >>> t = ibis.memtable({"customer_id": ["a", "b"], "p_alive": [0.9, 0.1]})
+    >>> ChurnLevels().fit(t).assign(t).order_by("customer_id").execute().churn_level.tolist()
+    ['low', 'high']
+    """
+
+    def __init__(self, *, low_from: float = 0.7, high_below: float = 0.3):
+        self.low_from = low_from
+        self.high_below = high_below
+
+    def fit(self, features: ibis.Table | None = None) -> Self:
+        _check_cuts(self.low_from, self.high_below)
+        self.cuts_ = {"low_from": self.low_from, "high_below": self.high_below}
+        return self
+
+    def assign(self, features: ibis.Table) -> ibis.Table:
+        """``customer_id, churn_level`` from ``features.p_alive``, in the engine."""
+        self.check_fitted()
+        return features.select("customer_id", churn_level=churn_level_expr(
+            features.p_alive, low_from=self.low_from, high_below=self.high_below))
+
+
+class ChurnClassifier(TimeSplitClassifier):
+    """P(no purchase in the next ``horizon_days`` days) from the features as of D.
+
+    Fit it with `fit_time_split` (train on D − 2N, validate on D − N, refit on D − N) or with
+    ``fit`` on features that carry a ``label`` (`custseg.predict.with_label` with
+    ``purchased=False``). ``assign`` gives ``customer_id, churn_probability``; it pulls the
+    feature columns to Python in batches (scikit-learn scores in memory) and returns an
+    in-memory table. Parameters as in `TimeSplitClassifier`.
+    """
+
+    purchased = False
+    output = "churn_probability"

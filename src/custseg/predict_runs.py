@@ -1,0 +1,197 @@
+"""Prediction runs: summary and features as of D → CLV, churn and propensity models → store.
+
+Pipeline-level orchestration (it executes expressions and stages tables); `Project.predict`
+exposes it. Every model reads only orders on or before D: the BG/NBD/Gamma-Gamma summary ends
+at D, the classifiers' latest labels end at D (`custseg.predict._supervised`), and the BG/NBD
+holdout check is a calibration period ending before D with D as the end of its holdout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+import ibis
+
+from custseg import schema
+from custseg.clv import BetaGeoModel, CLVModel, rfm_summary, validation_report
+from custseg.clv.summary import days_per_unit
+from custseg.config import Settings
+from custseg.errors import CustsegError
+from custseg.features import customer_features
+from custseg.io import results
+from custseg.predict import (
+    ChurnClassifier,
+    ChurnLevels,
+    PurchasePropensity,
+    churn_level_expr,
+    purchases,
+)
+from custseg.predict.propensity import HORIZONS_DAYS
+from custseg.runs import _config, resolve_as_of
+
+UNIT_NAMES = {"W": "weeks", "D": "days"}
+
+
+@dataclass
+class PredictionResult:
+    """What `Project.predict` fitted, how it validated, and where the predictions are stored.
+
+    ``bgnbd`` and ``gamma_gamma`` hold the fitted parameters (BG/NBD ``alpha`` in
+    ``time_unit``); ``holdout`` the BG/NBD check on the period before D (None when the
+    history is too short); ``churn`` and ``propensity`` the classifiers' validation reports;
+    ``levels`` the customers per churn-risk level.
+    """
+
+    run_id: str
+    as_of: date
+    time_unit: str
+    horizon: float
+    customers: int
+    bgnbd: dict
+    gamma_gamma: dict
+    holdout: dict | None
+    churn: dict
+    propensity: dict[str, dict]
+    levels: list[dict]
+    cuts: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _stage(con, expr: ibis.Table, name: str) -> ibis.Table:
+    """Materialise ``expr`` as a temporary table; in-memory tables it uses are registered."""
+    results.drop(con, name)  # ibis 12 fails on temp=True with overwrite=True
+    return con.create_table(name, expr, temp=True)
+
+
+def _history_days(orders: ibis.Table, as_of: date) -> int:
+    first = orders.order_date.cast("date").min().to_pyarrow().as_py()
+    if first is None or first > as_of:
+        raise CustsegError(f"no purchases on or before {as_of}: nothing to predict from")
+    return (as_of - first).days
+
+
+def _holdout(orders: ibis.Table, *, as_of: date, unit: str, holdout: float,
+             history_days: int) -> dict | None:
+    """Fit BG/NBD on the period before ``as_of - holdout`` and compare with the holdout."""
+    days = min(round(holdout * days_per_unit(unit)), history_days // 2)
+    if days < days_per_unit(unit):
+        return None
+    calibration_end = as_of - timedelta(days=days)
+    report = validation_report(BetaGeoModel(time_unit=unit), orders,
+                               calibration_end=calibration_end, observation_end=as_of)
+    return {"calibration_end": calibration_end,
+            "holdout_start": calibration_end + timedelta(days=1), "observation_end": as_of,
+            "duration": days / days_per_unit(unit), "time_unit": unit,
+            "customers": report["customers"], "params": report["params"],
+            "mae": report["mae"], "actual": report["holdout_actual"],
+            "expected": report["holdout_expected"],
+            "by_frequency": report["by_frequency"].to_dict("records")}
+
+
+def _fit_clv(con, bought: ibis.Table, *, as_of: date, unit: str, horizon: float,
+             rate: float) -> tuple[CLVModel, ibis.Table]:
+    summary = _stage(con, rfm_summary(bought, calibration_end=as_of, time_unit=unit),
+                            "_pred_summary")
+    model = CLVModel(horizon=horizon, time_unit=unit, annual_discount_rate=rate).fit(summary)
+    return model, _stage(con, model.assign(summary), "_pred_clv")
+
+
+def _model_params(model) -> dict:
+    return {"params": dict(model.params_), "log_likelihood": model.log_likelihood_,
+            "converged": model.converged_, "customers": model.n_customers_}
+
+
+def _classifiers(con, settings: Settings, tables: dict, bought: ibis.Table, as_of: date):
+    """Fit churn and propensity classifiers over time; return them and the scoring features."""
+    window = settings.features.window_months
+    staged: dict[date, ibis.Table] = {}
+
+    def features_at(day: date) -> ibis.Table:
+        if day not in staged:
+            staged[day] = _stage(
+                con, customer_features(tables, as_of=day, window_months=window),
+                f"_pred_features_{day:%Y%m%d}")
+        return staged[day]
+
+    try:
+        churn = ChurnClassifier(horizon_days=settings.prediction.churn_horizon_days)
+        churn.fit_time_split(features_at, bought, as_of=as_of)
+        propensity = [PurchasePropensity(horizon_days=h).fit_time_split(
+            features_at, bought, as_of=as_of) for h in HORIZONS_DAYS]
+        # scikit-learn scores in Python: its in-memory results become temporary tables
+        scored = [_stage(con, m.assign(features_at(as_of)), f"_pred_{m.output}")
+                  for m in (churn, *propensity)]
+    finally:
+        results.drop(con, *[f"_pred_features_{d:%Y%m%d}" for d in staged if d != as_of])
+    return churn, propensity, features_at(as_of), scored
+
+
+def _join(base: ibis.Table, parts: list[ibis.Table]) -> ibis.Table:
+    out = base
+    for part in parts:
+        joined = out.left_join(part, "customer_id")
+        out = joined.select(*[joined[c] for c in out.columns],
+                            *[joined[c] for c in part.columns if c != "customer_id"])
+    return out
+
+
+def _levels(con, predictions: ibis.Table) -> list[dict]:
+    total = predictions.count()
+    frame = con.execute(predictions.group_by("churn_level").aggregate(
+        customers=predictions.count(), mean_p_alive=predictions.p_alive.mean(),
+        mean_churn_probability=predictions.churn_probability.mean(),
+        share_pct=100.0 * predictions.count() / total.as_scalar()))
+    order = {"low": 0, "medium": 1, "high": 2}
+    records = frame.to_dict("records")
+    return sorted(records, key=lambda r: order.get(r["churn_level"], 3))
+
+
+def predict(con, settings: Settings, *, as_of: date | None = None,
+            horizon: float | None = None, time_unit: str | None = None) -> PredictionResult:
+    """Fit every prediction model as of D and store a "predict" run; see `Project.predict`."""
+    cfg = settings.prediction
+    unit = time_unit or cfg.time_unit
+    days_per_unit(unit)
+    if horizon is None:  # the configured horizon, converted when another unit is asked for
+        horizon = cfg.horizon * days_per_unit(cfg.time_unit) / days_per_unit(unit)
+    as_of = resolve_as_of(con, settings, as_of)
+    optional = results.tables_with_rows(con, [t for t in schema.TABLES
+                                              if t not in ("customers", "orders")])
+    tables = {t: con.table(t) for t in ("customers", "orders", *optional)}
+    orders = tables["orders"]
+    bought = purchases(orders.filter(orders.order_date.cast("date") <= as_of))
+    history = _history_days(bought, as_of)
+    temps = ["_pred_summary", "_pred_clv", "_pred_predictions"]
+    try:
+        holdout = _holdout(bought, as_of=as_of, unit=unit, holdout=cfg.holdout or horizon,
+                           history_days=history)
+        clv_model, clv = _fit_clv(con, bought, as_of=as_of, unit=unit, horizon=horizon,
+                                  rate=cfg.annual_discount_rate)
+        churn, propensity, features, scored = _classifiers(con, settings, tables, bought, as_of)
+        temps += [f"_pred_features_{as_of:%Y%m%d}", *[f"_pred_{m.output}"
+                                                       for m in (churn, *propensity)]]
+        levels = ChurnLevels(**cfg.churn_levels.model_dump()).fit()
+        joined = _join(features.select("customer_id"), [clv, *scored])
+        joined = joined.mutate(churn_level=churn_level_expr(joined.p_alive, **levels.cuts_))
+        predictions = _stage(con, joined, "_pred_predictions")
+        run_id = results.new_run_id()
+        result = PredictionResult(
+            run_id=run_id, as_of=as_of, time_unit=unit, horizon=horizon,
+            customers=predictions.count().to_pyarrow().as_py(),
+            bgnbd=_model_params(clv_model.transactions_),
+            gamma_gamma=_model_params(clv_model.spend_), holdout=holdout,
+            churn=churn.validation_,
+            propensity={f"{m.horizon_days}d": m.validation_ for m in propensity},
+            levels=_levels(con, predictions), cuts=levels.cuts_)
+        config = _config(settings, "predict", as_of, settings.project.language)
+        config |= {"time_unit": unit, "horizon": horizon,
+                   "validation": {k: v for k, v in result.to_dict().items()
+                                  if k not in ("run_id", "levels")}}
+        results.save_predictions(con, run_id=run_id, as_of=as_of, config=config,
+                                 predictions=predictions)
+    finally:
+        results.drop(con, *temps)
+    return result

@@ -1,0 +1,108 @@
+"""`Project.predict` and `custseg predict`: stored per-customer predictions, no leakage, CDNOW."""
+
+import csv
+import json
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from custseg.cli import app
+from custseg.pipeline import Project
+from custseg.predict_runs import PredictionResult
+from tests.conftest import rows
+from tests.predict.data import D, after_d, planted_orders
+
+runner = CliRunner()
+COLUMNS = ["run_id", "customer_id", "p_alive", "expected_purchases", "expected_spend", "clv",
+           "churn_probability", "churn_level", "propensity_30d", "propensity_90d"]
+
+
+def _project(folder, orders):
+    folder.mkdir()
+    path = folder / "orders.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, ["customer_id", "order_date", "amount"])
+        writer.writeheader()
+        writer.writerows(orders)
+    with Project.init(folder / "p", language="en") as p:
+        p.ingest([path], table="orders", derive_order_id=True)
+    return folder / "p"
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    return planted_orders(200, seed=3, dropout=0.3)
+
+
+def _predict(folder, orders) -> tuple[PredictionResult, list[tuple]]:
+    with Project.open(_project(folder, orders)) as p:
+        result = p.predict(as_of=D)
+        stored = rows(p, f"SELECT * EXCLUDE (run_id) FROM predictions "
+                         f"WHERE run_id = '{result.run_id}' ORDER BY customer_id")
+        assert rows(p, "SELECT kind, as_of FROM runs") == [("predict", D)]
+        assert [r[0] for r in rows(p, "DESCRIBE predictions")] == COLUMNS
+    return result, stored
+
+
+@pytest.mark.slow
+def test_predict_stores_one_row_per_customer_and_ignores_orders_after_d(tmp_path, planted):
+    ids, orders = planted
+    result, stored = _predict(tmp_path / "a", orders)
+    leaked, stored_leaked = _predict(tmp_path / "b", orders + after_d(ids))
+    assert len(stored) == result.customers == len(ids)
+    # 20 big orders after D per light buyer change nothing (but the last bits of the
+    # optimisers' sums, which depend on row order)
+    assert len(stored) == len(stored_leaked)
+    for row, other in zip(stored, stored_leaked, strict=True):
+        assert row[0] == other[0] and row[6] == other[6]  # customer_id, churn_level
+        assert row[1:6] + row[7:] == pytest.approx(other[1:6] + other[7:], rel=1e-6)
+    assert result.bgnbd["params"] == pytest.approx(leaked.bgnbd["params"], rel=1e-6)
+    assert result.churn == leaked.churn and result.propensity == leaked.propensity
+    by_id = {r[0]: r for r in stored}
+    heavy = [by_id[c] for c in ids if c.startswith("h")]
+    light = [by_id[c] for c in ids if c.startswith("l")]
+    mean = lambda group, i: sum(r[i] for r in group) / len(group)  # noqa: E731
+    assert mean(heavy, 7) > mean(light, 7) + 0.4  # propensity_30d
+    assert mean(heavy, 4) > mean(light, 4)  # clv
+    assert all(0 <= r[1] <= 1 and r[6] in ("low", "medium", "high") for r in stored)
+    assert result.time_unit == "W" and result.horizon == 52
+    assert result.holdout["observation_end"] == D
+    assert result.holdout["holdout_start"] == result.holdout["calibration_end"] + timedelta(1)
+
+
+def test_cli_text_output_names_units_and_days(tmp_path, planted):
+    _, orders = planted
+    folder = _project(tmp_path / "t", orders)
+    out = runner.invoke(app, ["predict", "--project", str(folder), "--unit", "D",
+                              "--as-of", D.isoformat()], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    for needle in ("time unit: days (D)", "CLV horizon 364 days", "α = ", "Gamma-Gamma",
+                   "no purchase in the next 90 days", "purchase in the next 30 days",
+                   "churn-risk levels", "≥ 0.7", "purchases / customer"):
+        assert needle in out.output, needle
+    bad = runner.invoke(app, ["predict", "--project", str(folder), "--as-of", "2023-13-01"])
+    assert bad.exit_code == 1 and "not a date" in bad.output
+
+
+@pytest.mark.slow
+def test_cli_predict_on_cdnow(cdnow_project_dir):
+    out = runner.invoke(app, ["predict", "--project", str(cdnow_project_dir), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    with Project.open(cdnow_project_dir) as p:
+        stored = rows(p, f"SELECT count(*), count(DISTINCT customer_id), count(clv), "
+                         f"count(churn_probability), count(propensity_90d) FROM predictions "
+                         f"WHERE run_id = '{data['run_id']}'")
+        kind = rows(p, f"SELECT kind, json_extract_string(config, '$.time_unit') FROM runs "
+                       f"WHERE run_id = '{data['run_id']}'")
+    assert stored == [(23_570,) * 5]
+    assert kind == [("predict", "W")]
+    assert data["as_of"] == "1998-06-30" and data["customers"] == 23_570
+    assert data["holdout"]["calibration_end"] == "1997-10-01"  # half of the 78 weeks
+    assert data["holdout"]["mae"] < 1.0
+    for report in (data["churn"], *data["propensity"].values()):
+        assert report["auc"] > 0.8
+        assert report["top_factors"][0]["feature"] == "recency_days"
+    assert data["propensity"]["90d"]["top_decile_precision"] > 0.5
+    assert sum(level["customers"] for level in data["levels"]) == 23_570
