@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 DEMO_DIR ?= custseg-demo
 DATASET ?= retail
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test quick lint bench clean
 
 $(BIN)/custseg: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ demo: $(BIN)/custseg
 
 test: $(BIN)/custseg
 	$(BIN)/python -m pytest
+
+quick: $(BIN)/custseg
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(BIN)/custseg
 	$(BIN)/ruff check src tests bench
