@@ -85,3 +85,78 @@ def test_a_failed_step_marks_the_run_failed_and_keeps_earlier_snapshots(tmp_path
         record = json.loads(rows(p, f"SELECT config FROM runs WHERE run_id = '{failed[0][0]}'")
                             [0][0])
         assert record["config_hash"] == ok["config_hash"]
+
+
+def test_known_transitions_show_exactly_in_the_migration(tmp_path):
+    from custseg import snapshots
+
+    movers = [f"M{i:03d}" for i in range(120)]
+    stayers = [f"S{i:03d}" for i in range(50)]
+    cust = ["客户编号,注册日期"] + [f"{c},2024-01-01" for c in movers] + [
+        f"{c},2023-01-01" for c in stayers]
+    orders = [f"{c}-0,{c},2024-02-15,1500,已完成" for c in movers]
+    orders += [f"{c}-{k},{c},{d},500,已完成" for c in movers for k, d in enumerate(
+        ["2024-04-10", "2024-04-20", "2024-05-01", "2024-05-15", "2024-06-20"], 1)]
+    orders += [f"{c}-0,{c},2023-03-01,80,已完成" for c in stayers]
+    p = Project.init(tmp_path / "p")
+    p.ingest([write(tmp_path / "c.csv", "\n".join(cust) + "\n")], table="customers")
+    p.ingest([write(tmp_path / "o.csv", HEADER + "\n".join(orders) + "\n")], table="orders")
+    import datetime as dt
+
+    a = p.segment("rfm-rules", as_of=dt.date(2024, 3, 31)).run_id
+    b = p.segment("rfm-rules", as_of=dt.date(2024, 6, 30)).run_id
+    matrix = {(r["from_segment"], r["to_segment"]): r["customers"]
+              for r in snapshots.migration(p.connect(), a, b)["matrix"]}
+    assert matrix == {("A002", "A001"): 120, ("A004", "A004"): 50}
+    p.close()
+
+
+KILLED_RUN = """
+import pathlib, sys, time
+from custseg.pipeline import Project
+from custseg.cli import app
+original = Project.segment
+def slow(self, model=None, **kw):
+    result = original(self, model, **kw)
+    pathlib.Path(sys.argv[2]).write_text(result.run_id)
+    time.sleep(60)
+    return result
+Project.segment = slow
+app(["run", "--project", sys.argv[1]])
+"""
+
+
+def test_a_killed_run_leaves_the_previous_snapshot_and_nothing_half_written(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    data = tmp_path / "p" / "data"
+    data.mkdir(parents=True)
+    write(data / "o.csv", HEADER + "\n".join(ln for _, ln in _orders(30, 6)) + "\n")
+    with _project(tmp_path / "p", ["data/o.csv"]) as p:
+        previous = p.run()
+    marker = tmp_path / "step-done"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_RUN, str(tmp_path / "p"),
+                             str(marker)])
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert marker.exists(), "the run did not reach its first step"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with Project.open(tmp_path / "p") as p:
+        statuses = dict(rows(p, "SELECT run_id, status FROM runs"))
+        assert statuses[previous["run_id"]] == "done"
+        assert set(statuses.values()) == {"done"}
+        pipelines = rows(p, "SELECT count(*) FROM runs WHERE kind = 'pipeline'")
+        assert pipelines == [(1,)]
+        customers = rows(p, "SELECT count(*) FROM customers")
+        for step in previous["steps"]:
+            assert rows(p, "SELECT count(*) FROM segment_assignments WHERE run_id = "
+                           f"'{step['run_id']}'") == customers

@@ -1,8 +1,9 @@
 """One periodic run of the whole pipeline (SPEC §9): load, clean, segment, predict, snapshot.
 
-Every step stores its own run; the pipeline run records the config hash, the data range, row
-counts and the ids of its steps. A failed step marks the pipeline run failed and leaves every
-earlier snapshot as it was. Scheduling is the operating system's job, e.g. in cron::
+Every step stores its own run in one transaction; the pipeline run, written when the steps
+end, records the config hash, the data range, row counts and the ids of its steps. A failed
+step marks the pipeline run failed; a killed process leaves every earlier snapshot as it was
+and no partial one. Scheduling is the operating system's job, e.g. in cron::
 
     0 6 1 * *  cd /srv/myshop && custseg run --as-of auto >> run.log 2>&1
 """
@@ -45,9 +46,7 @@ def run_pipeline(project, *, as_of: date | None = None, on_step=None) -> dict:
                   for r in loads],
         "steps": [],
     }
-    db.execute("INSERT INTO runs VALUES (?, 'pipeline', ?, ?, ?, 'running')",
-               [run_id, as_of, datetime.now(), json.dumps(record, ensure_ascii=False)])
-    status = "failed"
+    started, status = datetime.now(), "failed"
     try:
         for model in settings.run.models:
             step(f"segmenting: {model}")
@@ -60,7 +59,8 @@ def run_pipeline(project, *, as_of: date | None = None, on_step=None) -> dict:
                                     "run_id": getattr(prediction, "run_id", None)})
         status = "done"
     finally:
-        db.execute("UPDATE runs SET status = ?, config = ? WHERE run_id = ?",
-                   [status, json.dumps(record, ensure_ascii=False), run_id])
+        # written once at the end: a killed run leaves no half-written pipeline record
+        db.execute("INSERT INTO runs VALUES (?, 'pipeline', ?, ?, ?, ?)",
+                   [run_id, as_of, started, json.dumps(record, ensure_ascii=False), status])
     record["status"] = status
     return record
