@@ -281,6 +281,29 @@ def _f(value, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _validation_table(result, parts: tuple[str, ...]) -> Table:
+    """Validation figures of a `PredictionResult`: the BG/NBD holdout, churn, propensities."""
+    from custseg.predict_runs import UNIT_NAMES
+
+    unit = UNIT_NAMES[result.time_unit]
+    table = Table("model", "validation period", "customers", "AUC", "top-decile precision",
+                  "base rate", "MAE", title="validation on a later period")
+    h = result.holdout
+    if h is not None and "holdout" in parts:
+        table.add_row("BG/NBD purchases", f"{h['holdout_start']} → {h['observation_end']} "
+                      f"({h['duration']:.1f} {unit})", f"{h['customers']:,}", "-", "-", "-",
+                      f"{h['mae']:.3f} purchases / customer")
+    reports = [("churn", result.churn)] if "churn" in parts else []
+    if "propensity" in parts:
+        reports += [(f"propensity {k}", v) for k, v in result.propensity.items()]
+    for name, rep in reports:
+        start, end = rep["validation_labels"]
+        table.add_row(f"{name}: {rep['label']}", f"{start} → {end}",
+                      f"{rep['customers']:,}", _f(rep["auc"]),
+                      _f(rep["top_decile_precision"]), _f(rep["positive_rate"]), "-")
+    return table
+
+
 def _print_predictions(result, lang: str) -> None:
     """Fitted BG/NBD and Gamma-Gamma parameters, validation figures, churn-risk levels."""
     from custseg.predict import LEVELS
@@ -298,20 +321,7 @@ def _print_predictions(result, lang: str) -> None:
     console.print(f"Gamma-Gamma ({gg['customers']:,} repeat customers): "
                   f"p = {_f(gg['params']['p'])}, q = {_f(gg['params']['q'])}, "
                   f"γ = {_f(gg['params']['gamma'])}", highlight=False)
-    table = Table("model", "validation period", "customers", "AUC", "top-decile precision",
-                  "base rate", "MAE", title="validation on a later period")
-    h = result.holdout
-    if h is not None:
-        table.add_row("BG/NBD purchases", f"{h['holdout_start']} → {h['observation_end']} "
-                      f"({h['duration']:.1f} {unit})", f"{h['customers']:,}", "-", "-", "-",
-                      f"{h['mae']:.3f} purchases / customer")
-    for name, rep in [("churn", result.churn), *[(f"propensity {k}", v)
-                                                 for k, v in result.propensity.items()]]:
-        start, end = rep["validation_labels"]
-        table.add_row(f"{name}: {rep['label']}", f"{start} → {end}",
-                      f"{rep['customers']:,}", _f(rep["auc"]),
-                      _f(rep["top_decile_precision"]), _f(rep["positive_rate"]), "-")
-    console.print(table)
+    console.print(_validation_table(result, ("holdout", "churn", "propensity")))
     cuts = result.cuts
     ranges = {"low": f"≥ {cuts['low_from']:g}", "high": f"< {cuts['high_below']:g}",
               "medium": f"{cuts['high_below']:g} – {cuts['low_from']:g}"}
@@ -328,27 +338,187 @@ def _print_predictions(result, lang: str) -> None:
     console.print(f"run: {result.run_id}", highlight=False)
 
 
-@app.command()
+predict_app = typer.Typer(
+    help="Predict CLV (BG/NBD + Gamma-Gamma), churn risk and purchase propensity.",
+    no_args_is_help=True)
+app.add_typer(predict_app, name="predict")
+
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="As-of date D, YYYY-MM-DD (default: the latest order date).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+TIME_UNITS = {"w": "W", "week": "W", "weeks": "W", "d": "D", "day": "D", "days": "D"}
+
+
+def _export_path(export: Path | None) -> Path | None:
+    if export is not None and export.suffix.lower() not in EXPORT_FORMATS:
+        raise CustsegError(f"--export {export}: use a {', '.join(EXPORT_FORMATS)} file")
+    return export
+
+
+def _parse_unit(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return TIME_UNITS[text.strip().lower()]
+    except KeyError:
+        raise CustsegError(f"--time-unit: {text!r} is not a unit; use weeks (W) or days (D)"
+                           ) from None
+
+
+def _print_clv(fit) -> None:
+    from custseg.predict_runs import UNIT_NAMES
+
+    unit = UNIT_NAMES[fit.time_unit]
+    one = unit.removesuffix("s")
+    bg, gg = fit.bgnbd["params"], fit.gamma_gamma["params"]
+    console.print(f"[bold]CLV models[/] fitted on purchases up to {fit.calibration_end} "
+                  f"(calibration end; as of {fit.as_of}) · time unit: {unit} "
+                  f"({fit.time_unit}) · CLV horizon {fit.horizon:g} {unit}", highlight=False)
+    console.print(
+        f"BG/NBD ({fit.bgnbd['customers']:,} customers): r = {_f(bg['r'])}, "
+        f"α = {_f(bg['alpha'])} {unit} (purchase rate while active ~ gamma(r, α), mean "
+        f"r/α = {bg['r'] / bg['alpha']:.4f} per {one}); a = {_f(bg['a'])}, b = {_f(bg['b'])} "
+        f"(dropout after a purchase ~ beta(a, b), mean a/(a+b) = "
+        f"{bg['a'] / (bg['a'] + bg['b']):.3f}); log-likelihood "
+        f"{fit.bgnbd['log_likelihood']:,.1f}", highlight=False, soft_wrap=True)
+    q = gg["q"]
+    mean = f"{gg['p'] * gg['gamma'] / (q - 1):,.2f}" if q > 1 else "∞"
+    console.print(
+        f"Gamma-Gamma ({fit.gamma_gamma['customers']:,} repeat customers): p = {_f(gg['p'])}, "
+        f"q = {_f(gg['q'])}, γ = {_f(gg['gamma'])} (currency; mean spend per purchase "
+        f"pγ/(q-1) = {mean}); log-likelihood {fit.gamma_gamma['log_likelihood']:,.1f}",
+        highlight=False, soft_wrap=True)
+    if not (fit.bgnbd["converged"] and fit.gamma_gamma["converged"]):
+        console.print("[yellow]![/] an optimiser stopped before converging", highlight=False)
+
+
+@predict_app.command("clv")
 @handle_errors
-def predict(
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="As-of date D, YYYY-MM-DD (default: the latest order date).")] = None,
+def predict_clv(
+    as_of: AsOfOpt = None,
+    calibration_end: Annotated[str | None, typer.Option(
+        "--calibration-end", help="Fit on purchases up to this day, YYYY-MM-DD (default: the "
+        "as-of date).")] = None,
+    time_unit: Annotated[str | None, typer.Option(
+        "--time-unit", help="weeks (W) or days (D) (default: [prediction] time_unit).")
+                         ] = None,
+    horizon: Annotated[float | None, typer.Option(
+        "--horizon", help="CLV horizon in --time-unit (default: [prediction] horizon).")
+                       ] = None,
+    as_json: JsonOpt = False,
+    export: Annotated[Path | None, typer.Option(
+        help="Write customer_id, p_alive, expected_purchases, expected_spend, clv to a .csv, "
+        ".xlsx or .parquet file.")] = None,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Fit only BG/NBD + Gamma-Gamma and print their parameters (fast; nothing is stored)."""
+    from custseg.predict_runs import fit_clv
+
+    day = _parse_date(as_of, "--as-of")
+    end = _parse_date(calibration_end, "--calibration-end")
+    unit = _parse_unit(time_unit)
+    export = _export_path(export)
+    with Project.open(project_dir) as project:
+        fit = fit_clv(project.connect(), project.settings, as_of=day, calibration_end=end,
+                      horizon=horizon, time_unit=unit, export=export)
+    if as_json:
+        console.print_json(json.dumps(fit.to_dict(), default=str, ensure_ascii=False))
+        return
+    _print_clv(fit)
+    if export is not None:
+        console.print(f"exported: {export} ({fit.exported:,})", highlight=False)
+
+
+def _predict_part(part: str, columns: tuple[str, ...], as_of: str | None,
+                  export: Path | None, as_json: bool, project_dir: Path) -> None:
+    """Run the full prediction (stored as a "predict" run) and report one model of it."""
+    from custseg.io.results import export_predictions
+
+    day = _parse_date(as_of, "--as-of")
+    export = _export_path(export)
+    with Project.open(project_dir) as project:
+        result = project.predict(as_of=day)
+        rows = (export_predictions(project.connect(), result.run_id, columns, export)
+                if export is not None else None)
+    if as_json:
+        data = result.to_dict()
+        out = {k: data[k] for k in ("run_id", "as_of", "customers", part)}
+        if part == "churn":
+            out |= {"levels": data["levels"], "cuts": data["cuts"]}
+        console.print_json(json.dumps(out, default=str, ensure_ascii=False))
+        return
+    console.print(f"[bold]{part} as of {result.as_of}[/] · {result.customers:,} customers",
+                  highlight=False)
+    console.print(_validation_table(result, (part,)))
+    if part == "churn":
+        counts = ", ".join(f"{r['churn_level']} {r['customers']:,}" for r in result.levels)
+        console.print(f"churn-risk levels (BG/NBD P(alive)): {counts}", highlight=False)
+    console.print(f"run: {result.run_id}", highlight=False)
+    if rows is not None:
+        console.print(f"exported: {export} ({rows:,})", highlight=False)
+
+
+@predict_app.command("churn")
+@handle_errors
+def predict_churn(
+    as_of: AsOfOpt = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write customer_id, churn_probability, churn_level, p_alive to a .csv, .xlsx or "
+        ".parquet file.")] = None,
+    as_json: JsonOpt = False,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Churn classifier ("no purchase in the next N days") and churn-risk levels; stores the
+    full predict run."""
+    _predict_part("churn", ("churn_probability", "churn_level", "p_alive"), as_of, export,
+                  as_json, project_dir)
+
+
+@predict_app.command("propensity")
+@handle_errors
+def predict_propensity(
+    as_of: AsOfOpt = None,
+    export: Annotated[Path | None, typer.Option(
+        help="Write customer_id, propensity_30d, propensity_90d to a .csv, .xlsx or .parquet "
+        "file.")] = None,
+    as_json: JsonOpt = False,
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """30- and 90-day purchase propensity; stores the full predict run."""
+    _predict_part("propensity", ("propensity_30d", "propensity_90d"), as_of, export, as_json,
+                  project_dir)
+
+
+@predict_app.command("all")
+@handle_errors
+def predict_all(
+    as_of: AsOfOpt = None,
     horizon: Annotated[float | None, typer.Option(
         "--horizon", help="CLV horizon in --unit (default: [prediction] horizon).")] = None,
     unit: Annotated[Literal["W", "D"] | None, typer.Option(
         "--unit", help="Time unit: W (weeks) or D (days) (default: [prediction] time_unit).")
                     ] = None,
     project_dir: ProjectOpt = Path("."),
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    as_json: JsonOpt = False,
+    export: Annotated[Path | None, typer.Option(
+        help="Write every prediction column per customer to a .csv, .xlsx or .parquet file.")
+                      ] = None,
 ) -> None:
     """Predict CLV, churn risk and purchase propensity (30/90 days); store the run."""
+    from custseg.io.results import PREDICTION_COLUMNS, export_predictions
+
     day = _parse_date(as_of, "--as-of")
+    export = _export_path(export)
     with Project.open(project_dir) as project:
         result = project.predict(as_of=day, horizon=horizon, time_unit=unit)
+        rows = (export_predictions(project.connect(), result.run_id, PREDICTION_COLUMNS[1:],
+                                   export) if export is not None else None)
         if as_json:
             console.print_json(json.dumps(result.to_dict(), default=str, ensure_ascii=False))
             return
         _print_predictions(result, project.settings.project.language)
+    if rows is not None:
+        console.print(f"exported: {export} ({rows:,})", highlight=False)
 
 
 def _print_quality(report: dict, lang: str) -> None:
@@ -607,6 +777,10 @@ def _print_migration(report: dict) -> None:
     console.print(table)
     for r in report["largest_flows"][:5]:
         console.print(f"  {r['from_name']} → {r['to_name']}: {r['customers']:,}")
+    if report.get("psi"):
+        console.print("PSI: " + ", ".join(f"{k} {v:.3f}" for k, v in report["psi"].items()))
+    for w in report.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {escape(w)}")
 
 
 @app.command()

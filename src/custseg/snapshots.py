@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from custseg.errors import CustsegError
-from custseg.segment.migration import migration_matrix, movers, sankey
+from custseg.segment.migration import GONE, NEW, migration_matrix, movers, psi, sankey
 
 RUN_TABLES = ("segment_assignments", "segment_summary", "features", "rfm_scores",
               "predictions")
@@ -109,7 +109,24 @@ def migration(con, run_a: str, run_b: str, *, model: str | None = None, lang: st
                    if c in f.columns]
         moved = movers(a, b, fa, fb, columns).limit(movers_limit)
         out["movers"] = con.to_pyarrow(moved).to_pylist()
+        out["psi"] = {c: round(con.execute(psi(fa, fb, c))["psi"][0], 4) for c in columns}
+    out["warnings"] = drift_warnings(out)
     return out
+
+
+def drift_warnings(report: dict) -> list[str]:
+    """Warn when features shifted (PSI > 0.25) or most customers changed segment, so the
+    segment names and strategies may no longer fit."""
+    warnings = [f"{c}: population stability index {v:.2f} > 0.25, a major shift"
+                for c, v in report.get("psi", {}).items() if v > 0.25]
+    both = [r for r in report["matrix"] if r["from_segment"] not in (NEW,)
+            and r["to_segment"] not in (GONE,)]
+    total = sum(r["customers"] for r in both)
+    stayed = sum(r["customers"] for r in both if r["from_segment"] == r["to_segment"])
+    if total and stayed / total < 0.5:
+        warnings.append(f"only {stayed / total:.0%} of customers kept their segment: check "
+                        "that the segment names still describe them")
+    return warnings
 
 
 def export_migration(report: dict, path: Path) -> int:

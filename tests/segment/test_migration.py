@@ -72,3 +72,22 @@ def test_runs_and_migration_commands_on_cdnow(cdnow_project_dir, tmp_path):
     assert ids[0] not in {r["run_id"] for r in after}
     missing = run("runs", "show", ids[0], "--project", p)
     assert missing.exit_code == 1 and "no run" in missing.output
+
+
+def test_psi_is_zero_for_the_same_population_and_large_for_a_shift(con):
+    from custseg.segment.migration import psi
+
+    same = ibis.memtable({"m": [float(i) for i in range(100)]})
+    shifted = ibis.memtable({"m": [float(i) + 60 for i in range(100)]})
+    assert con.execute(psi(same, same, "m"))["psi"][0] == pytest.approx(0.0)
+    assert con.execute(psi(same, shifted, "m"))["psi"][0] > 0.25
+
+
+def test_drift_warnings():
+    from custseg.snapshots import drift_warnings
+
+    report = {"psi": {"monetary": 0.4, "frequency": 0.05},
+              "matrix": [{"from_segment": "A", "to_segment": "B", "customers": 8},
+                         {"from_segment": "A", "to_segment": "A", "customers": 2}]}
+    warnings = drift_warnings(report)
+    assert len(warnings) == 2 and "monetary" in warnings[0] and "20%" in warnings[1]

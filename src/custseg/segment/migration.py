@@ -74,3 +74,30 @@ def sankey(matrix_rows: list[dict], names_before: dict[str, str],
               "target": len(left) + right.index(r["to_segment"]), "value": r["customers"]}
              for r in matrix_rows]
     return {"nodes": nodes, "links": links}
+
+
+def psi(before: ibis.Table, after: ibis.Table, column: str, *, bins: int = 10) -> ibis.Table:
+    """Population stability index of one feature between two snapshots (one-row table).
+
+    Bins are the deciles of the earlier snapshot (NULL is a bin of its own); PSI =
+    Σ (p_after − p_before) · ln(p_after / p_before), with empty bins floored at 0.0001.
+    Read it as < 0.1 stable, 0.1–0.25 some shift, > 0.25 a major shift.
+    """
+    x = before[column].cast(dt.float64)
+    edges = before.aggregate(**{f"q{i}": x.quantile(i / bins) for i in range(1, bins)})
+
+    def binned(t: ibis.Table) -> ibis.Table:
+        v = t[column].cast(dt.float64)
+        j = t.select(v=v).cross_join(edges)
+        b = ibis.cases(*[(j.v <= j[f"q{i}"], i) for i in range(1, bins)], else_=bins)
+        j = j.mutate(b=ibis.ifelse(j.v.isnull(), 0, b))
+        counts = j.group_by("b").aggregate(n=j.count())
+        return counts.mutate(p=counts.n / counts.n.sum().over())
+
+    a, b = binned(before), binned(after)
+    a = a.select(b="b", pa="p")
+    b = b.select(b2="b", pb="p")
+    j = a.outer_join(b, a.b == b.b2)
+    pa = ibis.greatest(j.pa.fill_null(0), 0.0001)
+    pb = ibis.greatest(j.pb.fill_null(0), 0.0001)
+    return j.aggregate(psi=((pb - pa) * (pb / pa).ln()).sum(), feature=ibis.literal(column))
