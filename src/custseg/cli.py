@@ -748,6 +748,21 @@ def runs_rm(
     console.print(f"removed run {run_id}")
 
 
+@runs_app.command("export")
+@handle_errors
+def runs_export(
+    run_id: Annotated[str, typer.Argument(help="The segmentation run to export.")],
+    file: Annotated[Path, typer.Argument(help="A .csv, .xlsx or .parquet file.")],
+    project_dir: ProjectOpt = Path("."),
+) -> None:
+    """Export a stored run's customer_id,segment_id,segment_name (formula-safe)."""
+    from custseg import snapshots
+
+    with Project.open(project_dir) as project:
+        n = snapshots.export_run(project.connect(), run_id, file)
+    console.print(f"exported {n:,} customers to {file}")
+
+
 @runs_app.command("diff")
 @handle_errors
 def runs_diff(
@@ -764,14 +779,18 @@ def runs_diff(
         changed = sorted(k for k in set(a["config"]) | set(b["config"])
                          if a["config"].get(k) != b["config"].get(k))
         console.print(f"config keys that differ: {', '.join(changed) or 'none'}")
-        if a["kind"] == b["kind"] == "segment" and a["model"] == b["model"]:
-            _print_migration(snapshots.migration(con, run_a, run_b,
+        if a["kind"] == b["kind"] == "segment":
+            _print_migration(snapshots.migration(con, run_a, run_b, across_models=True,
                                                  lang=project.settings.project.language))
 
 
 def _print_migration(report: dict) -> None:
+    models = report["model"] if report["model"] == report["model_b"] else (
+        f"{report['model']} → {report['model_b']}")
     table = Table("from", "to", "customers", "% of from",
-                  title=f"{report['model']}: {report['as_of_a']} → {report['as_of_b']}")
+                  title=f"{models}: {report['as_of_a']} → {report['as_of_b']}")
+    for change in report["definition_changes"]:
+        console.print(f"definition changed: {escape(change)}")
     for r in report["matrix"]:
         table.add_row(r["from_name"], r["to_name"], f"{r['customers']:,}", f"{r['share']:.1%}")
     console.print(table)

@@ -66,6 +66,18 @@ def remove_run(con, run_id: str) -> None:
         raise
 
 
+def definition_changes(run_a: dict, run_b: dict, lang: str = "en") -> list[str]:
+    """Segments whose definition (rule thresholds, cluster ranges) differs between two runs."""
+    key = f"dimensions_{lang}"
+    a = {s["segment_id"]: s.get(key) for s in run_a.get("segments", [])}
+    b = {s["segment_id"]: s.get(key) for s in run_b.get("segments", [])}
+    out = []
+    for seg in sorted(set(a) | set(b)):
+        if a.get(seg) != b.get(seg):
+            out.append(f"{seg}: {a.get(seg) or '(absent)'} → {b.get(seg) or '(absent)'}")
+    return out
+
+
 def _assignments(con, run_id: str, model: str | None):
     run = get_run(con, run_id)
     if run["kind"] != "segment":
@@ -78,12 +90,13 @@ def _assignments(con, run_id: str, model: str | None):
 
 
 def migration(con, run_a: str, run_b: str, *, model: str | None = None, lang: str = "zh",
-              movers_limit: int = 20) -> dict:
+              movers_limit: int = 20, across_models: bool = False) -> dict:
     """From → to matrix between two runs of one segmentation, the largest flows, customers
-    who moved with the feature that changed most, and Sankey data."""
+    who moved with the feature that changed most, and Sankey data. ``across_models`` allows
+    two different models (a model change): the matrix is then their cross-tabulation."""
     a, run_first, names_a = _assignments(con, run_a, model)
     b, run_second, names_b = _assignments(con, run_b, model)
-    if run_first["model"] != run_second["model"]:
+    if run_first["model"] != run_second["model"] and not across_models:
         raise CustsegError(f"runs {run_a} ({run_first['model']}) and {run_b} "
                            f"({run_second['model']}) are of different models")
     rows = con.to_pyarrow(migration_matrix(a, b)).to_pylist()
@@ -97,7 +110,8 @@ def migration(con, run_a: str, run_b: str, *, model: str | None = None, lang: st
             names_b, r["to_segment"])
     flows = sorted((r for r in rows if r["from_segment"] != r["to_segment"]),
                    key=lambda r: -r["customers"])
-    out = {"model": run_first["model"], "run_a": run_a, "run_b": run_b,
+    out = {"model": run_first["model"], "model_b": run_second["model"], "run_a": run_a,
+           "run_b": run_b, "definition_changes": definition_changes(run_first, run_second),
            "as_of_a": run_first["as_of"], "as_of_b": run_second["as_of"], "matrix": rows,
            "largest_flows": flows[:10],
            "sankey": sankey(rows, {s: label(names_a, s) for s in names_a},
@@ -127,6 +141,14 @@ def drift_warnings(report: dict) -> list[str]:
         warnings.append(f"only {stayed / total:.0%} of customers kept their segment: check "
                         "that the segment names still describe them")
     return warnings
+
+
+def export_run(con, run_id: str, path: Path) -> int:
+    """Export a stored segmentation run (customer_id, segment_id, segment_name)."""
+    from custseg.io.results import export_assignments
+
+    _assignments(con, run_id, None)
+    return export_assignments(con, run_id, path)
 
 
 def export_migration(report: dict, path: Path) -> int:

@@ -91,3 +91,20 @@ def test_drift_warnings():
                          {"from_segment": "A", "to_segment": "A", "customers": 2}]}
     warnings = drift_warnings(report)
     assert len(warnings) == 2 and "monetary" in warnings[0] and "20%" in warnings[1]
+
+
+def test_model_change_and_export_of_a_stored_run(cdnow_project_dir, tmp_path):
+    p = str(cdnow_project_dir)
+    for model in ("rfm-rules", "value-matrix"):
+        assert run("segment", "--model", model, "--as-of", "1998-06-30",
+                   "--project", p).exit_code == 0
+    listed = json.loads(run("runs", "list", "--json", "--project", p).output)
+    by_model = {r["model"]: r["run_id"] for r in reversed(listed) if r["kind"] == "segment"}
+    diff = run("runs", "diff", by_model["rfm-rules"], by_model["value-matrix"], "--project", p)
+    assert diff.exit_code == 0, diff.output
+    assert "rfm-rules → value-matrix" in diff.output
+    out = tmp_path / "run.csv"
+    assert run("runs", "export", by_model["rfm-rules"], out, "--project", p).exit_code == 0
+    with open(out, encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    assert lines[0] == "customer_id,segment_id,segment_name" and len(lines) == 23_571
