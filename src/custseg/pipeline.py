@@ -193,14 +193,8 @@ class Project:
 
     def clean(self) -> dict:
         """Re-run the cleaning stage over all loaded data (one transaction) and report."""
-        db = self.connect().con
-        db.execute("BEGIN TRANSACTION")
-        try:
+        with database.transaction(self.connect().con):
             clean_database(self.connect(), self.settings)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         return self.quality()
 
     def quality(self) -> dict:

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from custseg.errors import CustsegError
+from custseg.io.database import transaction
 from custseg.segment.migration import GONE, NEW, migration_matrix, movers, psi, sankey
 
 RUN_TABLES = ("segment_assignments", "segment_summary", "features", "rfm_scores",
@@ -55,15 +56,10 @@ def remove_run(con, run_id: str) -> None:
     """Delete a run and everything stored under its id, in one transaction."""
     get_run(con, run_id)
     db = con.con
-    db.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(db):
         for table in [t for t in RUN_TABLES if t in _tables(db)]:
             db.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
         db.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
 
 
 def definition_changes(run_a: dict, run_b: dict, lang: str = "en") -> list[str]:

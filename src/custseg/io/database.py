@@ -49,6 +49,18 @@ SYSTEM_DDL = [
 ]
 
 
+@contextlib.contextmanager
+def transaction(db):
+    """All statements inside commit together or not at all."""
+    db.execute("BEGIN TRANSACTION")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 @dataclass
 class LoadReport:
     """The outcome of loading one source into one table."""
@@ -205,8 +217,7 @@ def load(con, settings: Settings, *, table: str, path: Path | None = None,
             read = read_sql(db, url, stage, query=query, table=sql_table)
         found = infer_mapping(read.headers, table, mapping, source=source,
                               derived=("order_id",) if derive_order_id else ())
-        db.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(db):
             load_id = db.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log"
                                  ).fetchone()[0]
             loaded, duplicate = _insert_raw(db, stage, table, found.columns, load_id, source,
@@ -226,10 +237,6 @@ def load(con, settings: Settings, *, table: str, path: Path | None = None,
             report.seconds = round(time.perf_counter() - started, 3)
             db.execute("UPDATE load_log SET seconds = ? WHERE load_id = ?",
                        [report.seconds, load_id])
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
     finally:
         drop_stage(db, stage)
     return report

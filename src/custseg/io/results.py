@@ -26,6 +26,7 @@ import ibis
 import pandas as pd
 
 from custseg.errors import CustsegError
+from custseg.io.database import transaction
 
 RESULT_DDL = [
     """CREATE TABLE IF NOT EXISTS runs (run_id VARCHAR PRIMARY KEY, kind VARCHAR, as_of DATE,
@@ -115,8 +116,7 @@ def save_segmentation(con, *, run_id: str, as_of: date, config: dict, model: str
     """
     ensure_result_tables(con)
     db = con.con
-    db.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(db):
         db.execute("INSERT INTO runs VALUES (?, 'segment', ?, ?, ?, 'done')",
                    [run_id, as_of, datetime.now(), json.dumps(config, ensure_ascii=False,
                                                               default=str)])
@@ -133,10 +133,6 @@ def save_segmentation(con, *, run_id: str, as_of: date, config: dict, model: str
                        f"FROM ({_sql(expr)})")
         if features is not None:
             _store_features(db, run_id, features)
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
 
 
 def save_predictions(con, *, run_id: str, as_of: date, config: dict,
@@ -145,17 +141,12 @@ def save_predictions(con, *, run_id: str, as_of: date, config: dict,
     all or nothing."""
     ensure_result_tables(con)
     db = con.con
-    db.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(db):
         db.execute("INSERT INTO runs VALUES (?, 'predict', ?, ?, ?, 'done')",
                    [run_id, as_of, datetime.now(), json.dumps(config, ensure_ascii=False,
                                                               default=str)])
         db.execute(f"INSERT INTO predictions SELECT {_lit(run_id)}, "
                    f"{', '.join(PREDICTION_COLUMNS)} FROM ({_sql(predictions)})")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
 
 
 def _escaped(column: str) -> str:
@@ -190,3 +181,41 @@ def export_assignments(con, run_id: str, path: Path) -> int:
         options = "FORMAT parquet" if suffix == ".parquet" else "HEADER, DELIMITER ','"
         db.execute(f"COPY ({query}) TO {_lit(str(path))} ({options})")
     return rows
+
+
+def export_rows(con, rows: ibis.Table | str, path: Path, *, sheet: str = "predictions") -> int:
+    """Write an expression's rows (or a SELECT) to .csv, .xlsx or .parquet, ordered by its
+    first column; string cells of CSV and Excel files are escaped as in `export_assignments`.
+    Returns the number of rows written."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise CustsegError(f"cannot export to {path.name}: use {', '.join(EXPORT_FORMATS)}")
+    db = con.con
+    sql = rows if isinstance(rows, str) else _sql(rows)
+    described = db.execute(f"DESCRIBE ({sql})").fetchall()
+    cols = ", ".join(f'"{name}"' if suffix == ".parquet" or kind != "VARCHAR"
+                     else _escaped(f'"{name}"') for name, kind, *_ in described)
+    query = f'SELECT {cols} FROM ({sql}) ORDER BY "{described[0][0]}"'
+    count = db.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".xlsx":
+        if count > EXCEL_MAX_ROWS:
+            raise CustsegError(f"{count:,} customers do not fit in an Excel sheet "
+                               f"({EXCEL_MAX_ROWS:,} rows); export .csv or .parquet")
+        db.execute(query).df().to_excel(path, index=False, sheet_name=sheet)
+    else:
+        options = "FORMAT parquet" if suffix == ".parquet" else "HEADER, DELIMITER ','"
+        db.execute(f"COPY ({query}) TO {_lit(str(path))} ({options})")
+    return count
+
+
+def export_predictions(con, run_id: str, columns: tuple[str, ...] | list[str],
+                       path: Path) -> int:
+    """Write ``customer_id`` and ``columns`` of a predict run's `predictions` rows."""
+    unknown = [c for c in columns if c not in PREDICTION_COLUMNS]
+    if unknown:
+        raise CustsegError(f"predictions have no column(s) {', '.join(unknown)}")
+    names = ", ".join(["customer_id", *[c for c in columns if c != "customer_id"]])
+    return export_rows(con, f"SELECT {names} FROM predictions WHERE run_id = {_lit(run_id)}",
+                       path)
