@@ -468,8 +468,7 @@ def predict_churn(
     as_json: JsonOpt = False,
     project_dir: ProjectOpt = Path("."),
 ) -> None:
-    """Churn classifier ("no purchase in the next N days") and churn-risk levels; stores the
-    full predict run."""
+    """Churn classifier and churn-risk levels; stores the full predict run."""
     _predict_part("churn", ("churn_probability", "churn_level", "p_alive"), as_of, export,
                   as_json, project_dir)
 

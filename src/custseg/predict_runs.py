@@ -149,14 +149,80 @@ def _levels(con, predictions: ibis.Table) -> list[dict]:
     return sorted(records, key=lambda r: order.get(r["churn_level"], 3))
 
 
-def predict(con, settings: Settings, *, as_of: date | None = None,
-            horizon: float | None = None, time_unit: str | None = None) -> PredictionResult:
-    """Fit every prediction model as of D and store a "predict" run; see `Project.predict`."""
+def _unit_horizon(settings: Settings, horizon: float | None,
+                  time_unit: str | None) -> tuple[str, float]:
     cfg = settings.prediction
     unit = time_unit or cfg.time_unit
     days_per_unit(unit)
     if horizon is None:  # the configured horizon, converted when another unit is asked for
         horizon = cfg.horizon * days_per_unit(cfg.time_unit) / days_per_unit(unit)
+    return unit, horizon
+
+
+@dataclass
+class CLVFit:
+    """BG/NBD + Gamma-Gamma fitted on the summary up to ``calibration_end`` (`fit_clv`)."""
+
+    as_of: date
+    calibration_end: date
+    time_unit: str
+    horizon: float
+    customers: int
+    bgnbd: dict
+    gamma_gamma: dict
+    exported: int | None = None
+
+    def to_dict(self) -> dict:
+        """The contract of ``custseg predict clv --json``: ``bgnbd`` {r, alpha, a, b, loglik},
+        ``gamma_gamma`` {p, q, gamma, loglik}, plus dates, units and customer counts."""
+        def flat(fit: dict) -> dict:
+            return {**fit["params"], "loglik": fit["log_likelihood"],
+                    "converged": fit["converged"], "n_customers": fit["customers"]}
+
+        return {"as_of": self.as_of, "calibration_end": self.calibration_end,
+                "time_unit": self.time_unit, "time_unit_name": UNIT_NAMES[self.time_unit],
+                "horizon": self.horizon, "n_customers": self.customers,
+                "bgnbd": flat(self.bgnbd), "gamma_gamma": flat(self.gamma_gamma)}
+
+
+CLV_EXPORT_COLUMNS = ("customer_id", "p_alive", "expected_purchases", "expected_spend", "clv")
+
+
+def fit_clv(con, settings: Settings, *, as_of: date | None = None,
+            calibration_end: date | None = None, horizon: float | None = None,
+            time_unit: str | None = None, export=None) -> CLVFit:
+    """Fit only BG/NBD + Gamma-Gamma on the purchases up to ``calibration_end`` (default D).
+
+    Nothing is stored; ``export`` (a .csv/.xlsx/.parquet path) receives `CLV_EXPORT_COLUMNS`
+    per customer of the summary.
+    """
+    unit, horizon = _unit_horizon(settings, horizon, time_unit)
+    as_of = resolve_as_of(con, settings, as_of)
+    end = calibration_end or as_of
+    if end > as_of:
+        raise CustsegError(f"--calibration-end {end} is after the as-of date {as_of}")
+    orders = con.table("orders")
+    bought = purchases(orders.filter(orders.order_date.cast("date") <= end))
+    _history_days(bought, end)
+    try:
+        model, clv = _fit_clv(con, bought, as_of=end, unit=unit, horizon=horizon,
+                              rate=settings.prediction.annual_discount_rate)
+        exported = None
+        if export is not None:
+            exported = results.export_rows(con, clv.select(*CLV_EXPORT_COLUMNS), export,
+                                           sheet="clv")
+        return CLVFit(as_of=as_of, calibration_end=end, time_unit=unit, horizon=horizon,
+                      customers=model.n_customers_, bgnbd=_model_params(model.transactions_),
+                      gamma_gamma=_model_params(model.spend_), exported=exported)
+    finally:
+        results.drop(con, "_pred_summary", "_pred_clv")
+
+
+def predict(con, settings: Settings, *, as_of: date | None = None,
+            horizon: float | None = None, time_unit: str | None = None) -> PredictionResult:
+    """Fit every prediction model as of D and store a "predict" run; see `Project.predict`."""
+    cfg = settings.prediction
+    unit, horizon = _unit_horizon(settings, horizon, time_unit)
     as_of = resolve_as_of(con, settings, as_of)
     optional = results.tables_with_rows(con, [t for t in schema.TABLES
                                               if t not in ("customers", "orders")])

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from custseg.cli import app
 from custseg.pipeline import Project
 from custseg.predict_runs import PredictionResult
-from tests.conftest import rows
+from tests.conftest import CDNOW, rows
 from tests.predict.data import D, after_d, planted_orders
 
 runner = CliRunner()
@@ -74,20 +74,111 @@ def test_predict_stores_one_row_per_customer_and_ignores_orders_after_d(tmp_path
 def test_cli_text_output_names_units_and_days(tmp_path, planted):
     _, orders = planted
     folder = _project(tmp_path / "t", orders)
-    out = runner.invoke(app, ["predict", "--project", str(folder), "--unit", "D",
+    out = runner.invoke(app, ["predict", "all", "--project", str(folder), "--unit", "D",
                               "--as-of", D.isoformat()], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     for needle in ("time unit: days (D)", "CLV horizon 364 days", "α = ", "Gamma-Gamma",
                    "no purchase in the next 90 days", "purchase in the next 30 days",
                    "churn-risk levels", "≥ 0.7", "purchases / customer"):
         assert needle in out.output, needle
-    bad = runner.invoke(app, ["predict", "--project", str(folder), "--as-of", "2023-13-01"])
-    assert bad.exit_code == 1 and "not a date" in bad.output
+    for args, message in [(["all", "--as-of", "2023-13-01"], "not a date"),
+                          (["clv", "--calibration-end", "30/09/1997"], "not a date"),
+                          (["clv", "--time-unit", "months"], "use weeks (W) or days (D)"),
+                          (["churn", "--export", "x.txt"], "use a .csv, .xlsx, .parquet"),
+                          (["clv", "--calibration-end", "2099-01-01", "--as-of",
+                            D.isoformat()], "after the as-of date")]:
+        bad = runner.invoke(app, ["predict", *args, "--project", str(folder)])
+        assert bad.exit_code == 1, (args, bad.output)
+        assert message in bad.output and len(bad.output.strip().splitlines()) == 1, bad.output
+
+
+def test_cli_clv_text_and_export(tmp_path, planted):
+    _, orders = planted
+    folder = _project(tmp_path / "c", orders)
+    path = tmp_path / "clv.csv"
+    out = runner.invoke(app, ["predict", "clv", "--project", str(folder), "--as-of",
+                              D.isoformat(), "--time-unit", "days", "--export", str(path)],
+                        env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    for needle in ("time unit: days (D)", "α = ", "days (purchase rate", "Gamma-Gamma",
+                   f"calibration end; as of {D}", "exported: "):
+        assert needle in out.output, needle
+    with open(path, newline="", encoding="utf-8") as fh:
+        exported = list(csv.DictReader(fh))
+    assert list(exported[0]) == ["customer_id", "p_alive", "expected_purchases",
+                                 "expected_spend", "clv"]
+    assert len(exported) == len(planted[0])
+    with Project.open(folder) as p:  # the CLV-only fit stores nothing
+        assert rows(p, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'runs'"
+                    ) == [(0,)]
+
+
+def test_cli_churn_and_propensity(tmp_path, planted):
+    ids, orders = planted
+    folder = _project(tmp_path / "k", orders)
+    path = tmp_path / "churn.parquet"
+    out = runner.invoke(app, ["predict", "churn", "--project", str(folder), "--as-of",
+                              D.isoformat(), "--export", str(path)], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    for needle in ("churn: no purchase in the next 90 days", "churn-risk levels", "run: ",
+                   "exported: "):
+        assert needle in out.output, needle
+    assert "propensity 30d" not in out.output
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    assert table.column_names == ["customer_id", "churn_probability", "churn_level", "p_alive"]
+    assert table.num_rows == len(ids)
+    out = runner.invoke(app, ["predict", "propensity", "--project", str(folder), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert set(data["propensity"]) == {"30d", "90d"} and "churn" not in data
+    with Project.open(folder) as p:
+        assert rows(p, "SELECT kind FROM runs") == [("predict",), ("predict",)]
+
+
+def _cdnow_sample_project(folder) -> Project:
+    folder.mkdir()
+    path = folder / "cdnow_sample.csv"
+    with open(CDNOW / "CDNOW_sample.txt", encoding="ascii") as src, \
+            open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["customer_id", "date", "number_of_cds", "dollar_value"])
+        for line in src:
+            if line.strip():
+                _master, sample_id, day, cds, value = line.split()
+                writer.writerow([sample_id, day, cds, value])
+    with Project.init(folder / "p", language="en") as p:
+        p.ingest([path], table="orders", derive_order_id=True)
+    return folder / "p"
+
+
+def test_cli_clv_json_on_cdnow_sample(tmp_path):
+    folder = _cdnow_sample_project(tmp_path / "s")
+    out = runner.invoke(app, ["predict", "clv", "--calibration-end", "1997-09-30",
+                              "--time-unit", "weeks", "--json", "--project", str(folder)])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    bg, gg = data["bgnbd"], data["gamma_gamma"]
+    # Fader, Hardie & Lee (2005): 39 weeks from 1997-01-01, 2,357 customers
+    published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+    assert {k: bg[k] for k in published} == pytest.approx(published, rel=0.01)
+    assert bg["loglik"] == pytest.approx(-9582.4, abs=0.5)
+    # Fader & Hardie, note 025: 946 customers with repeat purchases
+    assert {k: gg[k] for k in ("p", "q", "gamma")} == pytest.approx(
+        {"p": 6.25, "q": 3.74, "gamma": 15.44}, rel=0.01)
+    assert gg["n_customers"] == 946
+    assert data["time_unit"] == "W" and data["calibration_end"] == "1997-09-30"
+    assert data["n_customers"] == bg["n_customers"] == 2357
+    days = runner.invoke(app, ["predict", "clv", "--calibration-end", "1997-09-30",
+                               "--time-unit", "D", "--json", "--project", str(folder)])
+    assert json.loads(days.output)["bgnbd"]["alpha"] == pytest.approx(7 * bg["alpha"],
+                                                                     rel=1e-4)
 
 
 @pytest.mark.slow
 def test_cli_predict_on_cdnow(cdnow_project_dir):
-    out = runner.invoke(app, ["predict", "--project", str(cdnow_project_dir), "--json"])
+    out = runner.invoke(app, ["predict", "all", "--project", str(cdnow_project_dir), "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)
     with Project.open(cdnow_project_dir) as p:
