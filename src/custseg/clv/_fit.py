@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Self
 
 import ibis
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
+from custseg.clv.summary import TimeUnit, days_per_unit
 from custseg.errors import CustsegError
+from custseg.model import Model
 
 
 class ConvergenceWarning(UserWarning):
@@ -99,3 +102,41 @@ def maximize(log_likelihood: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray
         warnings.warn(f"the likelihood maximisation stopped early: {result.message}",
                       ConvergenceWarning, stacklevel=3)
     return dict(zip(names, theta.tolist(), strict=True)), float(weights @ ll), converged
+
+
+class TransactionModel(Model):
+    """What the BG/NBD and Pareto/NBD models share: parameters, the fit on sufficient
+    statistics of ``frequency, recency, T``, and known parameters via `set_params`.
+
+    Subclasses set ``PARAMS``, ``NAME`` and ``fitter`` (a ``fit_*`` function returning
+    ``(params, log_likelihood, converged)``).
+    """
+
+    PARAMS: tuple[str, ...] = ()
+    NAME = ""
+    fitter: Callable
+
+    def __init__(self, *, penalizer: float = 0.0, initial_params: dict | None = None,
+                 horizon: float = 52.0, time_unit: TimeUnit = "W"):
+        self.penalizer = penalizer
+        self.initial_params = initial_params
+        self.horizon = horizon
+        self.time_unit = time_unit
+
+    def fit(self, summary: ibis.Table | pd.DataFrame) -> Self:
+        """Fit on a summary with ``frequency, recency, T`` (see `rfm_summary`)."""
+        days_per_unit(self.time_unit)
+        stats = sufficient_statistics(summary, ("frequency", "recency", "T"))
+        self.params_, self.log_likelihood_, self.converged_ = type(self).fitter(
+            stats.frequency, stats.recency, stats["T"], stats.weight,
+            penalizer=self.penalizer, initial_params=self.initial_params)
+        self.n_customers_ = int(stats.weight.sum())
+        return self
+
+    def set_params(self, **params: float) -> Self:
+        """Use known parameters (e.g. published ones) instead of fitting."""
+        if sorted(params) != sorted(self.PARAMS) or min(params.values()) <= 0:
+            raise CustsegError(f"{self.NAME} needs positive {', '.join(self.PARAMS)}; "
+                               f"got {params}")
+        self.params_ = {n: float(params[n]) for n in self.PARAMS}
+        return self

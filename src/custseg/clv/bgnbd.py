@@ -11,17 +11,13 @@ model's #NUM! error problem"), so heavy buyers neither overflow nor underflow.
 
 from __future__ import annotations
 
-from typing import Self
-
 import ibis
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from custseg.clv._fit import check_rfm, maximize, sufficient_statistics
-from custseg.clv.summary import TimeUnit, days_per_unit
+from custseg.clv._fit import TransactionModel, check_rfm, maximize
 from custseg.errors import CustsegError
-from custseg.model import Model
 
 PARAMS = ("r", "alpha", "a", "b")
 _SERIES_TOL = 1e-15
@@ -82,7 +78,7 @@ def fit_bgnbd(frequency, recency, T, weights=None, *, penalizer: float = 0.0,
                     initial=initial_params, penalizer=penalizer)
 
 
-class BetaGeoModel(Model):
+class BetaGeoModel(TransactionModel):
     """BG/NBD transaction model, fitted by maximum likelihood on sufficient statistics.
 
     Parameters
@@ -115,29 +111,9 @@ class BetaGeoModel(Model):
     1.226
     """
 
-    def __init__(self, *, penalizer: float = 0.0, initial_params: dict | None = None,
-                 horizon: float = 52.0, time_unit: TimeUnit = "W"):
-        self.penalizer = penalizer
-        self.initial_params = initial_params
-        self.horizon = horizon
-        self.time_unit = time_unit
-
-    def fit(self, summary: ibis.Table | pd.DataFrame) -> Self:
-        """Fit on a summary with ``frequency, recency, T`` (see `rfm_summary`)."""
-        days_per_unit(self.time_unit)
-        stats = sufficient_statistics(summary, ("frequency", "recency", "T"))
-        self.params_, self.log_likelihood_, self.converged_ = fit_bgnbd(
-            stats.frequency, stats.recency, stats["T"], stats.weight,
-            penalizer=self.penalizer, initial_params=self.initial_params)
-        self.n_customers_ = int(stats.weight.sum())
-        return self
-
-    def set_params(self, **params: float) -> Self:
-        """Use known parameters (e.g. published ones) instead of fitting."""
-        if sorted(params) != sorted(PARAMS) or min(params.values()) <= 0:
-            raise CustsegError(f"BG/NBD needs positive {', '.join(PARAMS)}; got {params}")
-        self.params_ = {n: float(params[n]) for n in PARAMS}
-        return self
+    PARAMS = PARAMS
+    NAME = "BG/NBD"
+    fitter = staticmethod(fit_bgnbd)
 
     def _theta(self) -> tuple[float, float, float, float]:
         self.check_fitted()

@@ -13,17 +13,11 @@ loses the difference to cancellation.
 
 from __future__ import annotations
 
-from typing import Self
-
 import ibis
 import numpy as np
-import pandas as pd
 from scipy.special import expit, gammaln
 
-from custseg.clv._fit import check_rfm, maximize, sufficient_statistics
-from custseg.clv.summary import TimeUnit, days_per_unit
-from custseg.errors import CustsegError
-from custseg.model import Model
+from custseg.clv._fit import TransactionModel, check_rfm, maximize
 
 PARAMS = ("r", "alpha", "s", "beta")
 _MAX_TERMS = 1_000_000
@@ -106,7 +100,7 @@ def _growth(s: float, u):
     return -log_u if s == 1 else -np.expm1((s - 1) * log_u) / (s - 1)
 
 
-class ParetoNBDModel(Model):
+class ParetoNBDModel(TransactionModel):
     """Pareto/NBD transaction model, fitted by maximum likelihood on sufficient statistics.
 
     Same parameters, attributes and predictions as `BetaGeoModel`, with ``params_`` holding
@@ -121,29 +115,9 @@ class ParetoNBDModel(Model):
     [1.213, 1.9094]
     """
 
-    def __init__(self, *, penalizer: float = 0.0, initial_params: dict | None = None,
-                 horizon: float = 52.0, time_unit: TimeUnit = "W"):
-        self.penalizer = penalizer
-        self.initial_params = initial_params
-        self.horizon = horizon
-        self.time_unit = time_unit
-
-    def fit(self, summary: ibis.Table | pd.DataFrame) -> Self:
-        """Fit on a summary with ``frequency, recency, T`` (see `rfm_summary`)."""
-        days_per_unit(self.time_unit)
-        stats = sufficient_statistics(summary, ("frequency", "recency", "T"))
-        self.params_, self.log_likelihood_, self.converged_ = fit_pareto_nbd(
-            stats.frequency, stats.recency, stats["T"], stats.weight,
-            penalizer=self.penalizer, initial_params=self.initial_params)
-        self.n_customers_ = int(stats.weight.sum())
-        return self
-
-    def set_params(self, **params: float) -> Self:
-        """Use known parameters (e.g. published ones) instead of fitting."""
-        if sorted(params) != sorted(PARAMS) or min(params.values()) <= 0:
-            raise CustsegError(f"Pareto/NBD needs positive {', '.join(PARAMS)}; got {params}")
-        self.params_ = {n: float(params[n]) for n in PARAMS}
-        return self
+    PARAMS = PARAMS
+    NAME = "Pareto/NBD"
+    fitter = staticmethod(fit_pareto_nbd)
 
     def _theta(self) -> np.ndarray:
         self.check_fitted()
