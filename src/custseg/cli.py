@@ -301,7 +301,21 @@ def _validation_table(result, parts: tuple[str, ...]) -> Table:
         table.add_row(f"{name}: {rep['label']}", f"{start} → {end}",
                       f"{rep['customers']:,}", _f(rep["auc"]),
                       _f(rep["top_decile_precision"]), _f(rep["positive_rate"]), "-")
+        base = rep.get("baseline")
+        if base is not None:
+            table.add_row(f"{name} baseline: {base['method']}", f"{start} → {end}",
+                          f"{base['customers']:,}", _f(base["auc"]),
+                          _f(base["top_decile_precision"]), _f(rep["positive_rate"]), "-")
     return table
+
+
+def _print_verdict(result, lang: str) -> None:
+    """The churn classifier against the 1 − P(alive) baseline, in one sentence."""
+    verdict = result.churn.get("verdict")
+    if verdict:
+        mark = "[green]✓[/]" if result.churn["beats_baseline"] else "[yellow]![/]"
+        console.print(f"{mark} {verdict.get(lang, verdict['en'])}", highlight=False,
+                      soft_wrap=True)
 
 
 def _print_predictions(result, lang: str) -> None:
@@ -322,6 +336,7 @@ def _print_predictions(result, lang: str) -> None:
                   f"p = {_f(gg['params']['p'])}, q = {_f(gg['params']['q'])}, "
                   f"γ = {_f(gg['params']['gamma'])}", highlight=False)
     console.print(_validation_table(result, ("holdout", "churn", "propensity")))
+    _print_verdict(result, lang)
     cuts = result.cuts
     ranges = {"low": f"≥ {cuts['low_from']:g}", "high": f"< {cuts['high_below']:g}",
               "medium": f"{cuts['high_below']:g} – {cuts['low_from']:g}"}
@@ -438,6 +453,7 @@ def _predict_part(part: str, columns: tuple[str, ...], as_of: str | None,
     export = _export_path(export)
     with Project.open(project_dir) as project:
         result = project.predict(as_of=day)
+        lang = project.settings.project.language
         rows = (export_predictions(project.connect(), result.run_id, columns, export)
                 if export is not None else None)
     if as_json:
@@ -451,6 +467,7 @@ def _predict_part(part: str, columns: tuple[str, ...], as_of: str | None,
                   highlight=False)
     console.print(_validation_table(result, (part,)))
     if part == "churn":
+        _print_verdict(result, lang)
         counts = ", ".join(f"{r['churn_level']} {r['customers']:,}" for r in result.levels)
         console.print(f"churn-risk levels (BG/NBD P(alive)): {counts}", highlight=False)
     console.print(f"run: {result.run_id}", highlight=False)

@@ -4,6 +4,7 @@ Pipeline-level orchestration (it executes expressions and stages tables); `Proje
 exposes it. Every model reads only orders on or before D: the BG/NBD/Gamma-Gamma summary ends
 at D, the classifiers' latest labels end at D (`custseg.predict._supervised`), and the BG/NBD
 holdout check is a calibration period ending before D with D as the end of its holdout.
+The churn classifier's 1 − P(alive) baseline sees only the orders up to D − N.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from custseg.predict import (
     ChurnLevels,
     PurchasePropensity,
     churn_level_expr,
+    compare_with_baseline,
+    p_alive_baseline,
     purchases,
+    with_label,
 )
 from custseg.predict.propensity import HORIZONS_DAYS
 from custseg.runs import _config, resolve_as_of
@@ -39,7 +43,9 @@ class PredictionResult:
 
     ``bgnbd`` and ``gamma_gamma`` hold the fitted parameters (BG/NBD ``alpha`` in
     ``time_unit``); ``holdout`` the BG/NBD check on the period before D (None when the
-    history is too short); ``churn`` and ``propensity`` the classifiers' validation reports;
+    history is too short); ``churn`` and ``propensity`` the classifiers' validation reports
+    (``churn`` also holds ``baseline``: 1 − P(alive) of a BG/NBD fitted up to D − N on the same
+    validation customers, ``beats_baseline`` and a ``verdict`` in en/zh);
     ``levels`` the customers per churn-risk level.
     """
 
@@ -104,8 +110,24 @@ def _model_params(model) -> dict:
             "converged": model.converged_, "customers": model.n_customers_}
 
 
-def _classifiers(con, settings: Settings, tables: dict, bought: ibis.Table, as_of: date):
-    """Fit churn and propensity classifiers over time; return them and the scoring features."""
+def _churn_baseline(churn: ChurnClassifier, features_at, bought: ibis.Table, *,
+                    unit: str) -> dict:
+    """The churn classifier's validation report plus the 1 − P(alive) baseline on the same
+    validation customers and labels (BG/NBD fitted on the purchases up to D − N only)."""
+    report = churn.validation_
+    d2 = report["validation_features_as_of"]
+    labels = with_label(features_at(d2).select("customer_id"), bought, as_of=d2,
+                        days=churn.horizon_days, purchased=churn.purchased)
+    baseline = p_alive_baseline(labels, bought, as_of=d2, time_unit=unit)
+    return compare_with_baseline(report, baseline)
+
+
+def _classifiers(con, settings: Settings, tables: dict, bought: ibis.Table, as_of: date,
+                 unit: str = "W"):
+    """Fit churn and propensity classifiers over time; return them and the scoring features.
+
+    The churn classifier's ``validation_`` gets the 1 − P(alive) baseline (`_churn_baseline`).
+    """
     window = settings.features.window_months
     staged: dict[date, ibis.Table] = {}
 
@@ -119,6 +141,7 @@ def _classifiers(con, settings: Settings, tables: dict, bought: ibis.Table, as_o
     try:
         churn = ChurnClassifier(horizon_days=settings.prediction.churn_horizon_days)
         churn.fit_time_split(features_at, bought, as_of=as_of)
+        churn.validation_ = _churn_baseline(churn, features_at, bought, unit=unit)
         propensity = [PurchasePropensity(horizon_days=h).fit_time_split(
             features_at, bought, as_of=as_of) for h in HORIZONS_DAYS]
         # scikit-learn scores in Python: its in-memory results become temporary tables
@@ -236,7 +259,8 @@ def predict(con, settings: Settings, *, as_of: date | None = None,
                            history_days=history)
         clv_model, clv = _fit_clv(con, bought, as_of=as_of, unit=unit, horizon=horizon,
                                   rate=cfg.annual_discount_rate)
-        churn, propensity, features, scored = _classifiers(con, settings, tables, bought, as_of)
+        churn, propensity, features, scored = _classifiers(con, settings, tables, bought, as_of,
+                                                        unit=unit)
         temps += [f"_pred_features_{as_of:%Y%m%d}", *[f"_pred_{m.output}"
                                                        for m in (churn, *propensity)]]
         levels = ChurnLevels(**cfg.churn_levels.model_dump()).fit()

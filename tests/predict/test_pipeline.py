@@ -71,6 +71,21 @@ def test_predict_stores_one_row_per_customer_and_ignores_orders_after_d(tmp_path
     assert result.holdout["holdout_start"] == result.holdout["calibration_end"] + timedelta(1)
 
 
+def test_churn_report_has_the_p_alive_baseline(tmp_path, planted):
+    _, orders = planted
+    with Project.open(_project(tmp_path / "b", orders)) as p:
+        churn = p.predict(as_of=D, time_unit="D").churn
+    base = churn["baseline"]
+    assert base["method"] == "1 - P(alive), BG/NBD fitted up to D-N"
+    assert 0 <= base["auc"] <= 1 and 0 <= base["top_decile_precision"] <= 1
+    assert base["customers"] == churn["customers"]
+    assert base["fitted_up_to"] == churn["validation_features_as_of"] == D - timedelta(90)
+    assert base["time_unit"] == "D"
+    assert churn["beats_baseline"] == (churn["auc"] > base["auc"])
+    assert set(churn["verdict"]) == {"en", "zh"}
+    assert f"{base['auc']:.3f}" in churn["verdict"]["en"]
+
+
 def test_cli_text_output_names_units_and_days(tmp_path, planted):
     _, orders = planted
     folder = _project(tmp_path / "t", orders)
@@ -79,7 +94,8 @@ def test_cli_text_output_names_units_and_days(tmp_path, planted):
     assert out.exit_code == 0, out.output
     for needle in ("time unit: days (D)", "CLV horizon 364 days", "α = ", "Gamma-Gamma",
                    "no purchase in the next 90 days", "purchase in the next 30 days",
-                   "churn-risk levels", "≥ 0.7", "purchases / customer"):
+                   "churn-risk levels", "≥ 0.7", "purchases / customer",
+                   "churn baseline: 1 - P(alive)", "1 - P(alive) baseline: AUC "):
         assert needle in out.output, needle
     for args, message in [(["all", "--as-of", "2023-13-01"], "not a date"),
                           (["clv", "--calibration-end", "30/09/1997"], "not a date"),
@@ -121,7 +137,8 @@ def test_cli_churn_and_propensity(tmp_path, planted):
                               D.isoformat(), "--export", str(path)], env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     for needle in ("churn: no purchase in the next 90 days", "churn-risk levels", "run: ",
-                   "exported: "):
+                   "exported: ", "churn baseline: 1 - P(alive), BG/NBD fitted up to D-N",
+                   "1 - P(alive) baseline: AUC "):
         assert needle in out.output, needle
     assert "propensity 30d" not in out.output
     import pyarrow.parquet as pq

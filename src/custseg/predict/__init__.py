@@ -19,11 +19,13 @@ from custseg.predict.churn import (
     ChurnLevels,
     churn_level_expr,
     churn_levels,
+    compare_with_baseline,
+    p_alive_baseline,
 )
 from custseg.predict.propensity import HORIZONS_DAYS, PurchasePropensity
 
 __all__ = [
     "HORIZONS_DAYS", "LEVELS", "ChurnClassifier", "ChurnLevels", "PurchasePropensity",
     "TimeSplitClassifier", "calibration_deciles", "churn_level_expr", "churn_levels",
-    "purchases", "top_decile_precision", "with_label",
+    "compare_with_baseline", "p_alive_baseline", "purchases", "top_decile_precision", "with_label",
 ]

@@ -12,11 +12,14 @@ out after a purchase they never repeated), so every one-time buyer is "low" risk
 ago they bought; the classifier's ``churn_probability`` ranks them by recency as well.
 
 The classifier predicts "no purchase in the next N days" (default 90) and is validated on a
-later period than it is trained on (`custseg.predict._supervised`).
+later period than it is trained on (`custseg.predict._supervised`). `p_alive_baseline` scores
+the same validation customers with 1 − P(alive) of a BG/NBD fitted on the purchases up to
+D − N, and `compare_with_baseline` says whether the classifier beats it.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Self
 
 import ibis
@@ -24,7 +27,7 @@ import numpy as np
 
 from custseg.errors import CustsegError
 from custseg.model import Model
-from custseg.predict._supervised import TimeSplitClassifier
+from custseg.predict._supervised import TimeSplitClassifier, top_decile_precision
 
 LEVELS: dict[str, tuple[str, str]] = {"low": ("低", "low"), "medium": ("中", "medium"),
                                       "high": ("高", "high")}
@@ -91,3 +94,67 @@ class ChurnClassifier(TimeSplitClassifier):
 
     purchased = False
     output = "churn_probability"
+
+
+BASELINE_METHOD = "1 - P(alive), BG/NBD fitted up to D-N"
+
+
+def p_alive_baseline(labels: ibis.Table, orders: ibis.Table, *, as_of: date,
+                     time_unit: str = "W") -> dict:
+    """AUC and top-decile precision of 1 − P(alive) as a churn score, on ``labels``.
+
+    ``labels`` holds ``customer_id, label`` (1 = no purchase in the label period) of the
+    validation customers, whose features are as of ``as_of`` (D − N); ``orders`` are
+    purchases (`custseg.predict.purchases`). A BG/NBD (`custseg.clv.BetaGeoModel`, in
+    ``time_unit``) is fitted on the summary of the orders on or before ``as_of`` only, and
+    P(alive) is taken as of ``as_of``. A validation customer without a purchase by then has no
+    summary row and gets P(alive) = 1, BG/NBD's value for a customer without repeat
+    purchases (their number is ``without_purchase``).
+    """
+    from sklearn.metrics import roc_auc_score
+
+    from custseg.clv import BetaGeoModel, rfm_summary
+
+    seen = orders.filter(orders.order_date.cast("date") <= as_of)
+    summary = rfm_summary(seen, calibration_end=as_of, time_unit=time_unit).execute()
+    if summary.empty:
+        raise CustsegError(f"no purchase on or before {as_of}: no BG/NBD baseline")
+    model = BetaGeoModel(time_unit=time_unit).fit(summary)
+    frame = labels.select("customer_id", "label").execute()
+    frame = frame.merge(summary[["customer_id", "frequency", "recency", "T"]],
+                        on="customer_id", how="left").sort_values("customer_id", kind="stable")
+    known = frame.frequency.notna().to_numpy()
+    p_alive = np.ones(len(frame))
+    p_alive[known] = model.probability_alive(frame.frequency[known], frame.recency[known],
+                                             frame["T"][known])
+    y = frame.label.to_numpy().astype(int)
+    score = 1.0 - p_alive
+    return {"method": BASELINE_METHOD, "fitted_up_to": as_of, "time_unit": time_unit,
+            "customers": len(y), "without_purchase": int((~known).sum()),
+            "params": dict(model.params_),
+            "auc": float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else None,
+            "top_decile_precision": top_decile_precision(y, score) if len(y) else None}
+
+
+def compare_with_baseline(report: dict, baseline: dict) -> dict:
+    """``report`` plus ``baseline``, ``beats_baseline`` (classifier AUC > baseline AUC) and a
+    one-sentence ``verdict`` in ``en`` and ``zh``."""
+    auc, base = report.get("auc"), baseline.get("auc")
+    if auc is None or base is None:
+        beats = False
+        verdict = {"en": "The classifier cannot be compared with the 1 - P(alive) baseline: "
+                         "every validation customer has the same label.",
+                   "zh": "无法与 1 - P(alive) 基线比较：验证期所有客户的标签相同。"}
+    elif auc > base:
+        beats = True
+        verdict = {"en": f"The churn classifier beats the 1 - P(alive) baseline: AUC "
+                         f"{auc:.3f} vs {base:.3f} on the same validation customers.",
+                   "zh": f"流失分类器优于 1 - P(alive) 基线：同一批验证客户上 AUC "
+                         f"{auc:.3f} 对 {base:.3f}。"}
+    else:
+        beats = False
+        verdict = {"en": f"The churn classifier does NOT beat the 1 - P(alive) baseline: AUC "
+                         f"{auc:.3f} vs {base:.3f} on the same validation customers.",
+                   "zh": f"流失分类器未能超过 1 - P(alive) 基线：同一批验证客户上 AUC "
+                         f"{auc:.3f} 对 {base:.3f}。"}
+    return {**report, "baseline": baseline, "beats_baseline": beats, "verdict": verdict}
