@@ -41,3 +41,18 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 def rows(project: Project, sql: str) -> list[tuple]:
     return project.connect().con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def db():
+    """An in-memory DuckDB connection for reader tests."""
+    import duckdb
+
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
+def staged(db, name: str = "s") -> list[tuple]:
+    """Rows of a staging table in file order."""
+    return db.execute(f'SELECT * FROM "{name}" ORDER BY _row').fetchall()

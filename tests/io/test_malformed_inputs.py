@@ -3,7 +3,6 @@
 import codecs
 import json
 
-import duckdb
 import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -14,20 +13,9 @@ from custseg.errors import InputError
 from custseg.io.encoding import detect_encoding, transcode_to_utf8
 from custseg.io.readers import read_source
 from custseg.mapping import infer_mapping
-from tests.conftest import write
+from tests.conftest import staged, write
 
 HEADER = "订单号,客户编号,下单时间,实付金额,姓名"
-
-
-@pytest.fixture
-def db():
-    con = duckdb.connect()
-    yield con
-    con.close()
-
-
-def staged(db, name="s"):
-    return db.execute(f'SELECT * FROM "{name}" ORDER BY _row').fetchall()
 
 
 def test_utf8_bom_does_not_hide_gbk_lines_appended_later(db, tmp_path):

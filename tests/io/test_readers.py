@@ -11,20 +11,9 @@ import xlwt
 
 from custseg.errors import InputError
 from custseg.io.readers import read_source
-from tests.conftest import write
+from tests.conftest import staged, write
 
 HEADER = "客户编号,订单号,下单时间,实付金额"
-
-
-@pytest.fixture
-def db():
-    con = duckdb.connect()
-    yield con
-    con.close()
-
-
-def staged(db, name="s"):
-    return db.execute(f'SELECT * FROM "{name}" ORDER BY _row').fetchall()
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
