@@ -105,6 +105,12 @@ def _store_features(db, run_id: str, features: ibis.Table) -> None:
     db.execute(f"INSERT INTO features BY NAME {select}")
 
 
+def _insert_run(db, run_id: str, kind: str, as_of: date, config: dict) -> None:
+    db.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, 'done')",
+               [run_id, kind, as_of, datetime.now(),
+                json.dumps(config, ensure_ascii=False, default=str)])
+
+
 def save_segmentation(con, *, run_id: str, as_of: date, config: dict, model: str,
                       assignments: ibis.Table, summary: pd.DataFrame,
                       features: ibis.Table | None = None,
@@ -117,9 +123,7 @@ def save_segmentation(con, *, run_id: str, as_of: date, config: dict, model: str
     ensure_result_tables(con)
     db = con.con
     with transaction(db):
-        db.execute("INSERT INTO runs VALUES (?, 'segment', ?, ?, ?, 'done')",
-                   [run_id, as_of, datetime.now(), json.dumps(config, ensure_ascii=False,
-                                                              default=str)])
+        _insert_run(db, run_id, "segment", as_of, config)
         db.execute(f"""INSERT INTO segment_assignments
             SELECT {_lit(run_id)}, {_lit(model)}, customer_id, segment_id, segment_name
             FROM ({_sql(assignments)})""")
@@ -142,9 +146,7 @@ def save_predictions(con, *, run_id: str, as_of: date, config: dict,
     ensure_result_tables(con)
     db = con.con
     with transaction(db):
-        db.execute("INSERT INTO runs VALUES (?, 'predict', ?, ?, ?, 'done')",
-                   [run_id, as_of, datetime.now(), json.dumps(config, ensure_ascii=False,
-                                                              default=str)])
+        _insert_run(db, run_id, "predict", as_of, config)
         db.execute(f"INSERT INTO predictions SELECT {_lit(run_id)}, "
                    f"{', '.join(PREDICTION_COLUMNS)} FROM ({_sql(predictions)})")
 
