@@ -105,6 +105,7 @@ def test_demo_cdnow_gives_the_published_counts(tmp_path):
 def test_demo_retail_loads_every_table(tmp_path):
     result = run("demo", "--dir", tmp_path / "rt", "--customers", 200)
     assert result.exit_code == 0, result.output
+    assert "cleaning:" in result.output and "test_account" in result.output
     with Project.open(tmp_path / "rt") as p:
         counts = p.status()["tables"]
     assert all(n > 0 for n in counts.values()), counts

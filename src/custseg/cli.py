@@ -86,6 +86,10 @@ def _ingest_with_progress(project: Project, items: list, run: Callable) -> list[
             progress.advance(task)
             reports.append(report)
             _print_load(report)
+    hits = project.rule_hits()
+    if hits:
+        console.print("cleaning: " + ", ".join(f"{rule} {n:,}" for rule, n in hits.items())
+                      + "  (custseg quality / quarantine list for details)", soft_wrap=True)
     return reports
 
 

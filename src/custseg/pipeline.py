@@ -201,6 +201,10 @@ class Project:
         """The quality report: row balance per table, rule hits with examples, field profiles."""
         return quality.quality_report(self.connect().con)
 
+    def rule_hits(self) -> dict[str, int]:
+        """Rows each cleaning rule rejected, removed, merged, changed or flagged."""
+        return {rule: r["count"] for rule, r in quality.rules(self.connect().con, 0).items()}
+
     def catalog(self) -> list[dict]:
         """The data catalog (template 2): category, fields, source and refresh per table."""
         return quality.catalog(self.connect().con, self.settings)
