@@ -178,3 +178,13 @@ def test_money_sums_are_exact_so_inclusive_bounds_hold(con):
     t = tables(["1"], [order("1", d, a) for d, a in zip(days, (1.37, 967.44, 30.19),
                                                         strict=True)])
     assert features(con, t).loc["1"].monetary == 999.0
+
+
+def test_outlier_orders_are_counted_when_cleaning_flagged_them(con):
+    t = tables(["1", "2"], [order("1", days_before(5), 99_999.0), order("1", days_before(9)),
+                            order("2", days_before(3))])
+    o = t["orders"]
+    t["orders"] = o.mutate(is_outlier=o.amount > 10_000)
+    f = features(con, t)
+    assert (f.loc["1"].outlier_orders, f.loc["2"].outlier_orders) == (1, 0)
+    assert features(con, tables(["1"], [order("1", D)])).loc["1"].outlier_orders == 0

@@ -217,3 +217,12 @@ def test_tiny_tables_still_give_every_customer_one_segment(ordered, recency):
     out = model.assign(features).execute()
     assert len(out) == n and set(out.segment_id) <= {s.id for s in model.segments_}
     assert model.k_ == min(sum(ordered), 3) and model.stability(features, n=2)["mean_ari"] >= 0
+
+
+def test_customers_with_outlier_orders_are_assigned_but_not_fitted(frame):
+    df = frame.assign(outlier_orders=0)
+    df.loc[df.index[:40], "outlier_orders"] = 1
+    model = KMeansSegmenter(k=4).fit(table(df))
+    assert model.n_sample_ == len(frame) - NEVER_ORDERED - 40
+    assigned = model.assign(table(df)).execute()
+    assert len(assigned) == len(df) and assigned.segment_id.notna().all()

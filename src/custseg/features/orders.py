@@ -67,7 +67,10 @@ def order_features(orders: ibis.Table, *, as_of: date, window_start: date) -> ib
     net = ibis.ifelse(is_order, amount, -amount.abs())
     row_profit = exact(o.profit).coalesce(amount - exact(o.cost))
     channel = o.channel.strip().lower()
+    outlier = (o.is_outlier.fill_null(False) if "is_outlier" in o.columns
+               else ibis.literal(False))
     return o.group_by("customer_id").aggregate(
+        outlier_orders=o.count(where=done & outlier),
         first_order_ever=o.order_date.min(where=is_order),
         first_order_date=o.order_date.min(where=done),
         last_order_date=o.order_date.max(where=done),

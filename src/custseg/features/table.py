@@ -74,6 +74,9 @@ FEATURES: dict[str, tuple[str, str]] = {
     "ltv_historic": ("历史价值 = D 之前全部金额之和，退款为负",
                      "historic LTV = all-time net spend on or before D, refunds negative"),
     "refund_total": ("D 之前退款金额之和（负数）", "sum of refunds on or before D (negative)"),
+    "outlier_orders": ("D 之前被标记为异常金额的订单数（这些客户不参与模型拟合）",
+                       "orders on or before D flagged as outlier amounts (such customers are "
+                       "left out of model fitting)"),
     "profit": ("利润 = Σ profit，缺失时 amount − cost（D 之前订单）",
                "profit = Σ profit, else amount − cost (orders on or before D)"),
     "margin": ("利润率 = 利润 / 有利润或成本的订单金额",
@@ -90,8 +93,8 @@ FEATURES: dict[str, tuple[str, str]] = {
     "referral_count": ("D 之前推荐的不同客户数", "distinct customers referred on or before D"),
 }
 
-_COUNTS = ("frequency", "orders_total", "order_days", "category_breadth", "login_count",
-           "activity_count", "complaint_count", "referral_count")
+_COUNTS = ("frequency", "orders_total", "order_days", "outlier_orders", "category_breadth",
+           "login_count", "activity_count", "complaint_count", "referral_count")
 _SUMS = ("monetary", "ltv_historic", "refund_total")
 
 
@@ -168,7 +171,8 @@ def _finish(t: ibis.Table, as_of: date, start: date) -> ibis.Table:
         "interpurchase_days": ratio(t.last_order_date.delta(t.first_order_date, unit="day"),
                                     t.order_days - 1),
         "repurchased": t.order_days >= 2,
-        "ltv_historic": t.ltv_historic, "refund_total": t.refund_total, "profit": t.profit,
+        "ltv_historic": t.ltv_historic, "refund_total": t.refund_total,
+        "outlier_orders": t.outlier_orders, "profit": t.profit,
         "margin": ibis.ifelse(t._profit_base != 0, t.profit / t._profit_base,
                               ibis.null(dt.float64)),
         "online_share": ratio(t._online, t._channel_known),

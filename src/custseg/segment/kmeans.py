@@ -243,7 +243,11 @@ class KMeansSegmenter(Segmenter):
         return ibis.literal(False)
 
     def _sample(self, features: ibis.Table, cols: list[str]) -> pd.DataFrame:
+        """The fitting sample: customers who ordered, without outlier-amount orders (they are
+        still assigned, by the engine, like everyone)."""
         t = features.filter(~self._never(features))
+        if "outlier_orders" in t.columns:
+            t = t.filter(t.outlier_orders.fill_null(0) == 0)
         key = (t.customer_id.cast(dt.string) + ibis.literal(f"#{self.random_state}")).hash()
         t = t.select("customer_id", *cols).order_by([key, t.customer_id])
         df = t.limit(self.sample_size).execute()
