@@ -56,3 +56,16 @@ def db():
 def staged(db, name: str = "s") -> list[tuple]:
     """Rows of a staging table in file order."""
     return db.execute(f'SELECT * FROM "{name}" ORDER BY _row').fetchall()
+
+
+@pytest.fixture(scope="module")
+def con():
+    """An in-memory Ibis/DuckDB backend with the engine functions the parsers call."""
+    import ibis
+
+    from custseg.io import functions
+
+    backend = ibis.duckdb.connect()
+    functions.register(backend.con)
+    yield backend
+    backend.disconnect()

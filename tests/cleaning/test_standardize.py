@@ -6,14 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custseg.cleaning import standardize as s
-from custseg.io import functions
-
-
-@pytest.fixture(scope="module")
-def con():
-    backend = ibis.duckdb.connect()
-    functions.register(backend.con)
-    return backend
 
 
 def _run(con, values, fn):

@@ -16,11 +16,6 @@ from custseg.features.structure import (
 )
 
 
-@pytest.fixture(scope="module")
-def con():
-    return ibis.duckdb.connect()
-
-
 def _amounts(values):
     return ibis.memtable({"customer_id": [str(i) for i in range(len(values))],
                           "revenue": values}, schema={"customer_id": "string",

@@ -2,19 +2,11 @@
 
 from datetime import date, datetime
 
-import ibis
 import pandas as pd
 import pytest
 
 from custseg.features import FEATURES, customer_features
 from tests.features.tiny import D, days_before, order, tables
-
-
-@pytest.fixture
-def con():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
 
 
 def features(con, t, as_of=D, window_months=6) -> pd.DataFrame:

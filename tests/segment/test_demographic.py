@@ -14,13 +14,6 @@ from custseg.segment.inputs import UNKNOWN, add_inputs
 from tests.features.tiny import D, tables
 
 
-@pytest.fixture(scope="module")
-def con():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
 def test_age_bands_at_every_boundary_and_unknowns(con):
     ages = [17, 18, 24, 25, 34, 35, 44, 45, 54, 55, None]
     customers = [{"customer_id": f"c{i:02d}", "age": a, "gender": "F", "province": "广东省"}

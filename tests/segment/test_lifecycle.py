@@ -18,13 +18,6 @@ SCHEMA = {"customer_id": "string", "as_of": "date", "has_ordered": "boolean",
 OLD = date(1990, 1, 1)
 
 
-@pytest.fixture(scope="module")
-def con():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
 def row(r=10, f=1, prev=1, first=OLD, ordered=True, **extra) -> dict:
     return {"has_ordered": ordered, "recency_days": r, "first_order_date": first,
             "frequency": f, "prev_frequency": prev, **extra}

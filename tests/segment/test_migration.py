@@ -11,11 +11,6 @@ from custseg.cli import app
 from custseg.segment.migration import GONE, NEW, migration_matrix, movers
 
 
-@pytest.fixture(scope="module")
-def con():
-    return ibis.duckdb.connect()
-
-
 def _seg(pairs):
     return ibis.memtable({"customer_id": [p[0] for p in pairs],
                           "segment_id": [p[1] for p in pairs]})

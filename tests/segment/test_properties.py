@@ -2,8 +2,6 @@
 
 from datetime import date, timedelta
 
-import ibis
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,13 +18,6 @@ orders_strategy = st.lists(st.fixed_dictionaries({
     "amount": st.sampled_from([-50.0, 0.0, 10.0, 299.0, 300.0, 999.5, 1000.0, 2500.0]),
     "status": st.sampled_from(STATUSES),
 }), max_size=40)
-
-
-@pytest.fixture(scope="module")
-def con():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
 
 
 def labels(con, model_name: str, customers: list, orders: list) -> dict[str, str]:

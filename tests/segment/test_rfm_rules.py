@@ -16,13 +16,6 @@ from tests.features.tiny import D, days_before, order, tables
 OLD = date(1990, 1, 1)
 
 
-@pytest.fixture(scope="module")
-def con():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
 def feature_rows(rows: list[dict]) -> ibis.Table:
     """Feature rows by hand: R, F, M and registration date; ids are the row numbers."""
     full = [{"customer_id": str(i), "as_of": D, "registration_date": OLD,

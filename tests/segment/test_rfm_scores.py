@@ -56,13 +56,6 @@ def generated(seed: int, n: int) -> pd.DataFrame:
     })
 
 
-@pytest.fixture(scope="module")
-def con():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
 def scored(con, df: pd.DataFrame) -> pd.DataFrame:
     t = ibis.memtable(df)
     out = con.execute(RFMScores().fit_assign(t))

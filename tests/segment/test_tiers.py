@@ -14,13 +14,6 @@ COLUMNS = {"customer_id": "string", "has_ordered": "boolean", "ltv_historic": "f
            "industry": "string", "company_size": "int64"}
 
 
-@pytest.fixture(scope="module")
-def con():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
 def table(rows: list[dict]) -> ibis.Table:
     full = [{"has_ordered": True} | r | {"customer_id": str(i)} for i, r in enumerate(rows)]
     return ibis.memtable({c: [r.get(c) for r in full] for c in COLUMNS}, schema=COLUMNS)

@@ -9,13 +9,6 @@ from custseg.segment import build
 from custseg.segment.value_matrix import ValueMatrix
 
 
-@pytest.fixture(scope="module")
-def con():
-    con = ibis.duckdb.connect()
-    yield con
-    con.disconnect()
-
-
 def table(rows: list[tuple]) -> ibis.Table:
     """Rows of (value, frequency, recency_days); ids are the row numbers."""
     return ibis.memtable(
