@@ -12,8 +12,9 @@
      custseg segment  Project.segment("rfm-rules") + Project.segment("rfm-scores"): features,
                       fit, assignment, template 1, and two stored runs (assignments, summary,
                       features snapshot) — what `custseg segment` does, twice
-     custseg engine   the same expressions without storage: features materialised once, both
-                      models assigned, segment counts fetched
+     custseg engine   the same expressions without storage: the features both models read
+                      materialised once (the engine prunes the rest), both models assigned,
+                      segment counts fetched
      pandas           read_parquet, then the same order features, rules (np.select) and
                       scores (rank(method="min")) in idiomatic pandas, segment counts
      duckdb SQL       one hand-written GROUP BY + CASE + RANK query over the Parquet file
@@ -145,9 +146,12 @@ def run_custseg_engine(project_dir: Path, parquet: Path) -> dict:
         started = time.perf_counter()
         optional = results.tables_with_rows(con, list(schema.TABLES)[2:])  # as Project.segment
         tables = {t: con.table(t) for t in ("customers", "orders", *optional)}
-        features = results.stage(con, customer_features(tables, as_of=AS_OF), "_features")
+        models = (("rules", RFMRules()), ("scores", RFMScores()))
+        needed = dict.fromkeys(c for _, model in models for c in model.required_features())
+        features = results.stage(con, customer_features(tables, as_of=AS_OF).select(
+            "customer_id", *needed), "_features")
         counts = {}
-        for prefix, model in (("rules", RFMRules()), ("scores", RFMScores())):
+        for prefix, model in models:
             assigned = model.fit(features).assign(features)
             frame = con.execute(assigned.group_by("segment_id").aggregate(n=assigned.count()))
             counts |= {f"{prefix}:{k}": int(v) for k, v in zip(frame.segment_id, frame.n,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from custseg import schema
 from custseg.config import Settings
 from custseg.errors import CustsegError
 from custseg.features import FEATURES, customer_features
@@ -49,9 +48,7 @@ def describe(con, settings: Settings, *, as_of: date | None = None,
     """Distributions, feature statistics (overall and per segment of ``model``'s latest run),
     and revenue/profit concentration (Pareto top 20% share, Lorenz curve, Gini)."""
     as_of = resolve_as_of(con, settings, as_of)
-    optional = results.tables_with_rows(con, [t for t in schema.TABLES
-                                              if t not in ("customers", "orders")])
-    tables = {t: con.table(t) for t in ("customers", "orders", *optional)}
+    tables = results.input_tables(con)
     features = results.stage(con, customer_features(
         tables, as_of=as_of, window_months=settings.features.window_months), "_describe_f")
     try:

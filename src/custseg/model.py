@@ -88,3 +88,9 @@ class Segmenter(Model):
     """
 
     segments_: list[Segment]
+
+    def required_features(self) -> list[str] | None:
+        """The feature columns ``fit`` and ``assign`` read, known before fitting; ``None``
+        means all of them. The pipeline computes only these, and the engine then skips every
+        aggregate nobody reads (a distinct count over 10M orders is the costly part)."""
+        return None

@@ -142,8 +142,9 @@ class Project:
         Computes the features (SPEC §5) in the engine, fits ``model`` (a key of
         `custseg.segment.MODELS`, default ``[segmentation] model``), assigns every customer
         to exactly one segment, and stores the run, its assignments, template 1 and (with
-        ``store_features``) the features. ``as_of`` defaults to ``[features] as_of``, then to
-        the latest order date. ``objective`` (a key of
+        ``store_features``) the features the model read (with R, F, M, AOV and lifetime
+        spend; `Project.features` gives the full table). ``as_of`` defaults to
+        ``[features] as_of``, then to the latest order date. ``objective`` (a key of
         `custseg.segment.objectives.OBJECTIVES`) chooses the model and its dimensions; an
         explicit ``model`` wins.
         """
@@ -168,6 +169,18 @@ class Project:
         from custseg.describe import describe
 
         return describe(self.connect(), self.settings, as_of=as_of, model=model)
+
+    def features(self, *, as_of: date | None = None) -> ibis.Table:
+        """The full feature table as of D (every feature of `custseg.features.FEATURES`), an
+        Ibis expression the engine evaluates when it is executed."""
+        from custseg.features import customer_features
+        from custseg.io import results
+        from custseg.runs import resolve_as_of
+
+        con = self.connect()
+        return customer_features(results.input_tables(con),
+                                 as_of=resolve_as_of(con, self.settings, as_of),
+                                 window_months=self.settings.features.window_months)
 
     def predict(self, *, as_of: date | None = None, horizon: float | None = None,
                 time_unit: str | None = None):

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 
 import ibis
 
-from custseg import schema
 from custseg.clv import BetaGeoModel, CLVModel, rfm_summary, validation_report
 from custseg.clv.summary import days_per_unit
 from custseg.config import Settings
@@ -247,9 +246,7 @@ def predict(con, settings: Settings, *, as_of: date | None = None,
     cfg = settings.prediction
     unit, horizon = _unit_horizon(settings, horizon, time_unit)
     as_of = resolve_as_of(con, settings, as_of)
-    optional = results.tables_with_rows(con, [t for t in schema.TABLES
-                                              if t not in ("customers", "orders")])
-    tables = {t: con.table(t) for t in ("customers", "orders", *optional)}
+    tables = results.input_tables(con)
     orders = tables["orders"]
     bought = purchases(orders.filter(orders.order_date.cast("date") <= as_of))
     history = _history_days(bought, as_of)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from custseg import __version__, schema
+from custseg import __version__
 from custseg.config import Settings
 from custseg.errors import CustsegError
 from custseg.features import customer_features
@@ -38,6 +38,22 @@ def resolve_as_of(con, settings: Settings, as_of: date | None) -> date:
     return as_of
 
 
+SNAPSHOT_FEATURES = ("has_ordered", "recency_days", "frequency", "monetary", "aov",
+                     "ltv_historic")
+
+
+def used_features(expr, segmenter):
+    """``expr`` cut to the segmenter's features plus R, F, M, AOV and lifetime spend (which
+    template 1 and the migration report read). The engine prunes the aggregates of the other
+    columns, so a rule model over R, F, M costs about one GROUP BY. Unknown names keep every
+    column, so the model's own check reports them with suggestions."""
+    needed = segmenter.required_features()
+    if needed is None or not set(needed) <= set(expr.columns):
+        return expr
+    keep = dict.fromkeys(["customer_id", *needed, *SNAPSHOT_FEATURES])
+    return expr.select(*[c for c in keep if c in expr.columns])
+
+
 def segment(con, settings: Settings, model: str | None = None, *, as_of: date | None = None,
             lang: str | None = None, store_features: bool = True,
             objective: str | None = None) -> SegmentResult:
@@ -52,15 +68,12 @@ def segment(con, settings: Settings, model: str | None = None, *, as_of: date | 
     lang = lang or settings.project.language
     as_of = resolve_as_of(con, settings, as_of)
     window = settings.features.window_months
-    # an optional table with no rows is left out: its features are unknown (NULL), not 0
-    optional = results.tables_with_rows(con, [t for t in schema.TABLES
-                                              if t not in ("customers", "orders")])
-    tables = {t: con.table(t) for t in ("customers", "orders", *optional)}
+    tables = results.input_tables(con)
     try:
         expr = customer_features(tables, as_of=as_of, window_months=window)
         if getattr(segmenter, "needs_inputs", False):
             expr = add_inputs(expr, tables, as_of=as_of, window_months=window)
-        features = results.stage(con, expr, "_features")
+        features = results.stage(con, used_features(expr, segmenter), "_features")
         segmenter.fit(features)
         assigned = results.stage(con, segmenter.assign(features), "_assigned")
         texts = {lg: segmenter.texts(lg) for lg in ("zh", "en")} if hasattr(

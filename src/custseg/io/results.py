@@ -25,6 +25,7 @@ from pathlib import Path
 import ibis
 import pandas as pd
 
+from custseg import schema
 from custseg.errors import CustsegError
 from custseg.io.database import transaction
 
@@ -80,6 +81,14 @@ def tables_with_rows(con, names: list[str]) -> list[str]:
     """The tables among ``names`` that hold at least one row."""
     return [n for n in names
             if con.con.execute(f'SELECT 1 FROM "{n}" LIMIT 1').fetchone() is not None]
+
+
+def input_tables(con) -> dict[str, ibis.Table]:
+    """``customers``, ``orders`` and each other canonical table that holds rows: an empty
+    optional table is left out, so its features are unknown (NULL), not 0."""
+    optional = tables_with_rows(con, [t for t in schema.TABLES
+                                      if t not in ("customers", "orders")])
+    return {t: con.table(t) for t in ("customers", "orders", *optional)}
 
 
 def stage(con, expr: ibis.Table, name: str) -> ibis.Table:

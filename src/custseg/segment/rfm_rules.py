@@ -33,7 +33,14 @@ import ibis
 
 from custseg.errors import ConfigError
 from custseg.model import UNCLASSIFIED, Segmenter
-from custseg.segment.rules import Rule, check_rules, features_used, first_match, to_rule
+from custseg.segment.rules import (
+    Rule,
+    check_rules,
+    columns_read,
+    features_used,
+    first_match,
+    to_rule,
+)
 
 R, F, M = "recency_days", "frequency", "monetary"
 
@@ -107,12 +114,16 @@ class RFMRules(Segmenter):
         rules = [r.model_dump(exclude_none=True) for r in settings.rules] or None
         return cls(rules=rules, template=settings.template)
 
+    def _rules(self) -> list[Rule]:
+        return ([to_rule(r, PRESETS) for r in self.rules] if self.rules
+                else template_rules(self.template))
+
+    def required_features(self) -> list[str]:
+        return columns_read(self._rules())
+
     def fit(self, features: ibis.Table) -> Self:
         """Validate the rules against the feature table's columns."""
-        if self.rules:
-            rules = [to_rule(r, PRESETS) for r in self.rules]
-        else:
-            rules = template_rules(self.template)
+        rules = self._rules()
         check_rules(rules, dict(features.schema().items()))
         self.rules_ = rules
         self.segments_ = [r.segment() for r in rules] + [UNCLASSIFIED]

@@ -159,6 +159,9 @@ class RFMScores(Segmenter):
         rules = [r.model_dump(exclude_none=True) for r in settings.score_map] or None
         return cls(segment_map=rules)
 
+    def required_features(self) -> list[str]:
+        return ["has_ordered", "recency_days", "frequency", "monetary"]
+
     def fit(self, features: ibis.Table) -> Self:
         """Validate the score map; find the cells it leaves to unclassified."""
         rules = [to_rule(r, {}) for r in self.segment_map] if self.segment_map else SCORE_MAP

@@ -177,6 +177,13 @@ def features_used(rules: Iterable[Rule]) -> list[str]:
     return list(dict.fromkeys(k for r in rules for k in r.conditions))
 
 
+def columns_read(rules: Iterable[Rule]) -> list[str]:
+    """The feature-table columns the rules' conditions read."""
+    columns = (("as_of", "registration_date") if name == REGISTERED else (name,)
+               for name in features_used(rules))
+    return list(dict.fromkeys(c for names in columns for c in names))
+
+
 def to_rule(item: Rule | Mapping[str, Any], presets: Mapping[str, Rule]) -> Rule:
     """A `Rule` from a config mapping: a full definition, or ``preset`` with overrides."""
     if isinstance(item, Rule):
