@@ -10,7 +10,7 @@ import pandas as pd
 from custseg import schema
 
 TYPES = {"str": "string", "int": "int64", "float": "float64", "date": "date",
-         "timestamp": "timestamp"}
+         "timestamp": "timestamp", "bool": "boolean"}
 D = date(1998, 6, 30)
 
 

@@ -101,7 +101,7 @@ _SUMS = ("monetary", "ltv_historic", "refund_total")
 def canonical(table: ibis.Table, name: str) -> ibis.Table:
     """``table`` with every canonical column of ``name``; absent ones are NULL of their type."""
     types = {"str": dt.string, "int": dt.int64, "float": dt.float64, "date": dt.date,
-             "timestamp": dt.timestamp}
+             "timestamp": dt.timestamp, "bool": dt.boolean}
     missing = {c.name: ibis.null(types[c.type]) for c in schema.columns(name)
                if c.name not in table.columns}
     return table.mutate(**missing) if missing else table
