@@ -1,6 +1,7 @@
 """Segmentation benchmark: features + rfm-rules + rfm-scores through custseg, pandas and DuckDB.
 
-    python bench/bench_segment.py [--rows 10000000] [--out bench/out]
+    python bench/bench_segment.py [--rows 10000000] [--out bench/out] [--skip pandas]
+                                  [--memory-limit 6GB]
 
 1. Generates (once; cached in --out as segment_orders_<rows>.parquet) an orders file in 1M-row
    chunks (bounded memory): ~rows/5 customers with skewed order counts, dates over 2023-2025,
@@ -21,7 +22,7 @@
    seconds: time.perf_counter around that work, after imports. peak MiB: the child's high-water
    RSS (VmHWM; ru_maxrss where there is no /proc), including interpreter and libraries.
 3. Checks that every measurement found the same segment counts, prints a table and ratios
-   (custseg / baseline, same run) and writes --out/segment.json.
+   (custseg / baseline, same run) and writes --out/segment_<rows>.json.
 """
 
 from __future__ import annotations
@@ -89,6 +90,17 @@ def generate(rows: int, out: Path) -> Path:
             writer.write_table(table)
     tmp.rename(path)
     return path
+
+
+def set_memory_limit(folder: Path, limit: str | None) -> None:
+    """Write ``[engine] memory_limit`` into the project's custseg.toml (None: DuckDB's
+    default, 80% of RAM), as a user bounding the engine would."""
+    config = folder / "custseg.toml"
+    text = config.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("memory_limit = ")]
+    if limit:
+        lines.insert(lines.index("[engine]") + 1, f'memory_limit = "{limit}"')
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def build_project(parquet: Path, rows: int, out: Path) -> Path:
@@ -329,7 +341,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="orders in the data set")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out",
-                        help="cache for the generated data and where segment.json goes")
+                        help="cache for the generated data and where segment_<rows>.json goes")
+    parser.add_argument("--skip", default="", help="comma-separated measurements to leave "
+                        "out, e.g. pandas at 100M rows, where it needs more memory than the "
+                        "machine has")
+    parser.add_argument("--memory-limit", help="the project's [engine] memory_limit, e.g. "
+                        "6GB (default: DuckDB's, 80%% of RAM)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -340,11 +357,13 @@ def main() -> None:
     t0 = time.perf_counter()
     parquet = generate(args.rows, out)
     project = build_project(parquet, args.rows, out)
+    set_memory_limit(project, args.memory_limit)
     print(f"data: {parquet.name} {parquet.stat().st_size / 2**20:.0f} MiB, project ready in "
           f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    results = [measure(kind, project, parquet, out) for kind in KINDS]
+    skip = {k.strip() for k in args.skip.split(",") if k.strip()}
+    results = [measure(kind, project, parquet, out) for kind in KINDS if kind not in skip]
     by = {r["measurement"]: r for r in results}
-    reference = by["duckdb SQL"]["counts"]
+    reference = by["duckdb SQL"]["counts"]  # never skipped: it is the reference
     agree = {r["measurement"]: r["counts"] == reference for r in results}
     customers = sum(v for k, v in reference.items() if k.startswith("rules:"))
     print(f"\n{args.rows:,} orders, {customers:,} customers, as of {AS_OF}")
@@ -354,7 +373,8 @@ def main() -> None:
               f"{'yes' if agree[r['measurement']] else 'NO':>12}")
     ratios = {f"{c} / {b}": {"time": round(by[c]["seconds"] / by[b]["seconds"], 2),
                              "memory": round(by[c]["peak_mib"] / by[b]["peak_mib"], 2)}
-              for c in ("custseg segment", "custseg engine") for b in ("pandas", "duckdb SQL")}
+              for c in ("custseg segment", "custseg engine") for b in ("pandas", "duckdb SQL")
+              if c in by and b in by}
     print(f"\n{'ratio':<34} {'time':>6} {'memory':>7}")
     for name, ratio in ratios.items():
         print(f"{name:<34} {ratio['time']:>6.2f} {ratio['memory']:>7.2f}")
@@ -365,12 +385,12 @@ def main() -> None:
     import duckdb
     import pandas
 
-    (out / "segment.json").write_text(json.dumps({
+    (out / f"segment_{args.rows}.json").write_text(json.dumps({
         "rows": args.rows, "customers": customers, "as_of": AS_OF.isoformat(),
         "versions": {"python": sys.version.split()[0], "duckdb": duckdb.__version__,
                      "pandas": pandas.__version__},
         "results": results, "counts_agree": agree, "ratios": ratios}, indent=2) + "\n")
-    print(f"\nwrote {out / 'segment.json'}", file=sys.stderr)
+    print(f"\nwrote {out / f'segment_{args.rows}.json'}", file=sys.stderr)
 
 
 if __name__ == "__main__":
