@@ -1,0 +1,109 @@
+"""Campaigns in a project: planning, masked export, consent, and the evaluation end to end."""
+
+import csv
+
+import openpyxl
+import pytest
+
+from custseg.errors import CustsegError
+from tests.campaigns.data import START, add_post_orders, dormant_project
+from tests.conftest import rows
+
+pytestmark = pytest.mark.slow  # a 2,000-customer project with a campaign (~5 s)
+
+
+@pytest.fixture(scope="module")
+def camp(tmp_path_factory):
+    project = dormant_project(tmp_path_factory.mktemp("camp") / "p", n=2000, objectors=25)
+    plan = project.plan_campaign("A004", "winback_coupon", holdout="20%", seed=11, cost=2000.0)
+    add_post_orders(project, plan["campaign_id"], base=0.18, effect=0.12, seed=4)
+    yield project, plan
+    project.close()
+
+
+def test_plan_leaves_out_objectors_and_counts_them(camp):
+    project, plan = camp
+    assert plan["excluded_objectors"] == 25
+    assert plan["target_customers"] + plan["holdout_customers"] == 1975
+    assert plan["holdout_customers"] == round(1975 * 0.2)
+    assert plan["start_date"] == START and plan["owner"] == "retention team"
+    assert rows(project, "SELECT count(*) FROM campaign_members WHERE customer_id IN "
+                         "('c00000', 'c00024')") == [(0,)]
+
+
+def test_same_seed_gives_the_same_holdout_disjoint_from_the_targets(camp):
+    project, plan = camp
+    again = project.plan_campaign("A004", "回归专享100元券", holdout="20%", seed=11)
+    other = project.plan_campaign("A004", "churn survey", holdout="20%", seed=12)
+
+    def holdout(cid):
+        return rows(project, "SELECT customer_id FROM campaign_members WHERE campaign_id = "
+                             f"'{cid}' AND arm = 'holdout' ORDER BY 1")
+    assert holdout(again["campaign_id"]) == holdout(plan["campaign_id"])
+    assert holdout(other["campaign_id"]) != holdout(plan["campaign_id"])
+    assert again["measure"] == "winback_coupon" and other["measure"] == "churn_survey"
+    assert rows(project, "SELECT count(*) FROM campaign_members t JOIN campaign_members h "
+                         "USING (campaign_id, customer_id) WHERE t.arm = 'target' AND "
+                         "h.arm = 'holdout'") == [(0,)]
+
+
+def test_export_masks_names_and_phones_and_leaves_out_the_holdout(camp, tmp_path):
+    project, plan = camp
+    n = project.export_campaign(plan["campaign_id"], tmp_path / "list.csv", user="analyst")
+    with open(tmp_path / "list.csv", encoding="utf-8") as fh:
+        lines = list(csv.DictReader(fh))
+    assert n == len(lines) == plan["target_customers"]
+    holdout = {r[0] for r in rows(project, "SELECT customer_id FROM campaign_members WHERE "
+                                           f"arm = 'holdout' AND campaign_id = "
+                                           f"'{plan['campaign_id']}'")}
+    assert not holdout & {r["customer_id"] for r in lines}
+    by_id = {r["customer_id"]: r for r in lines}
+    some = next(r for cid, r in by_id.items() if cid not in ("c00001",))
+    assert some["phone"].startswith("138****") and len(some["phone"]) == 11
+    assert some["name"] in ("张*", "李**")
+    if "c00001" in by_id:  # a formula-like name is masked and escaped
+        assert by_id["c00001"]["name"] == "'=***"
+    assert rows(project, "SELECT user_name, action FROM audit_log WHERE target = "
+                         f"'campaign {plan['campaign_id']}'") == [("analyst", "export")]
+
+
+def test_excel_export_is_masked_too(camp, tmp_path):
+    project, plan = camp
+    project.export_campaign(plan["campaign_id"], tmp_path / "list.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "list.xlsx").active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:3] == ("customer_id", "name", "phone")
+    assert all(v[2].startswith("138****") for v in values[1:])
+    assert {v[1] for v in values[1:]} <= {"张*", "李**", "'=***"}
+
+
+def test_injected_effect_is_inside_the_95_ci_and_targets_are_judged(camp):
+    project, plan = camp
+    result = project.evaluate_campaign(plan["campaign_id"])
+    kpis = {k["name"]: k for k in result["kpis"]}
+    rate = kpis["repurchase_rate"]
+    assert rate["ci_low"] <= 0.12 <= rate["ci_high"] and rate["significant"]
+    assert rate["n_treated"] == plan["target_customers"]
+    activation = kpis["activation_rate"]  # playbook: activation ≥ 20% for A004
+    assert activation["target"] == 0.2 and activation["target_kind"] == "level"
+    assert activation["met"] == (activation["treated"] >= 0.2)
+    assert kpis["roi"]["cost"] == 2000.0
+    assert kpis["roi"]["lift"] == pytest.approx(
+        (kpis["revenue"]["lift"] * plan["target_customers"] - 2000) / 2000)
+    for k in result["kpis"]:
+        assert {"name", "treated", "control", "lift", "ci_low", "ci_high", "target",
+                "met"} <= set(k)
+    assert result["post_window"] == [START.isoformat(), "2024-07-30"]
+    assert any(n["code"] == "no_actions" for n in result["diagnostics"])
+
+
+def test_mistakes_name_the_option(camp):
+    project, _ = camp
+    with pytest.raises(CustsegError, match="A009.*segments: A001"):
+        project.plan_campaign("A009", "winback_coupon")
+    with pytest.raises(CustsegError, match="no measure 'lottery'.*winback_coupon"):
+        project.plan_campaign("A004", "lottery")
+    with pytest.raises(CustsegError, match="no kmeans segmentation yet"):
+        project.plan_campaign("K1", "x", model="kmeans")
+    with pytest.raises(CustsegError, match="no campaign 'C9999'"):
+        project.evaluate_campaign("C9999")
