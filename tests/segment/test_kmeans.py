@@ -184,6 +184,7 @@ def test_registry_builds_kmeans_from_settings():
         ).get_params()
 
 
+@pytest.mark.slow
 def test_cdnow_cli_run_adds_up(cdnow_project_dir):
     result = CliRunner().invoke(app, ["segment", "--model", "kmeans", "--as-of", "1998-06-30",
                                       "--project", str(cdnow_project_dir)])

@@ -5,7 +5,8 @@ class builds itself from the ``[segmentation]`` settings with ``from_settings``.
 (value matrix, tiers, lifecycle, clustering) add themselves here.
 
 >>> sorted(MODELS)
-['demographic', 'kmeans', 'lifecycle', 'rfm-rules', 'rfm-scores', 'tiers', 'value-matrix']
+['demographic', 'hierarchical', 'kmeans', 'kprototypes', 'lifecycle', 'rfm-rules', \
+'rfm-scores', 'tiers', 'value-matrix']
 >>> build("rfm-rule")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
@@ -20,7 +21,9 @@ from typing import Any
 from custseg.errors import CustsegError
 from custseg.model import Segmenter
 from custseg.segment.demographic import Demographic
+from custseg.segment.hierarchical import HierarchicalSegmenter
 from custseg.segment.kmeans import KMeansSegmenter
+from custseg.segment.kprototypes import KPrototypesSegmenter
 from custseg.segment.lifecycle import Lifecycle
 from custseg.segment.result import SegmentResult, describe, segment_stats
 from custseg.segment.rfm_rules import RFMRules
@@ -32,6 +35,7 @@ MODELS: dict[str, type[Segmenter]] = {"rfm-rules": RFMRules, "rfm-scores": RFMSc
                                       "kmeans": KMeansSegmenter}
 MODELS.update({"value-matrix": ValueMatrix, "tiers": Tiers, "lifecycle": Lifecycle,
                "demographic": Demographic})
+MODELS.update({"hierarchical": HierarchicalSegmenter, "kprototypes": KPrototypesSegmenter})
 
 
 def build(name: str, settings: Any = None) -> Segmenter:
@@ -44,6 +48,7 @@ def build(name: str, settings: Any = None) -> Segmenter:
     return cls.from_settings(settings) if settings is not None else cls()
 
 
-__all__ = ["MODELS", "Demographic", "KMeansSegmenter", "Lifecycle", "Tiers", "ValueMatrix",
+__all__ = ["MODELS", "Demographic", "HierarchicalSegmenter", "KMeansSegmenter",
+           "KPrototypesSegmenter", "Lifecycle", "Tiers", "ValueMatrix",
            "RFMRules", "RFMScores", "SegmentResult", "build",
            "describe", "segment_stats"]

@@ -124,9 +124,18 @@ def _paths(tree, columns: Sequence[str]):
 
 
 def _rule_text(bounds: Mapping[str, tuple[float, float]]) -> str:
+    """``a < x ≤ b`` per feature; indicator columns ``feature=value`` (0/1, split at 0.5)
+    read ``feature = value`` or ``feature ≠ value``.
+
+    >>> _rule_text({"monetary": (100.0, np.inf), "gender=F": (-np.inf, 0.5)})
+    'monetary > 100 and gender ≠ F'
+    """
     parts = []
     for feature, (lo, hi) in bounds.items():
-        if np.isfinite(lo) and np.isfinite(hi):
+        if "=" in feature and (lo, hi) in ((0.5, np.inf), (-np.inf, 0.5)):
+            name, value = feature.split("=", 1)
+            parts.append(f"{name} {'=' if lo == 0.5 else '≠'} {value}")
+        elif np.isfinite(lo) and np.isfinite(hi):
             parts.append(f"{_number(lo)} < {feature} ≤ {_number(hi)}")
         elif np.isfinite(lo):
             parts.append(f"{feature} > {_number(lo)}")
