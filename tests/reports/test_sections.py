@@ -1,0 +1,203 @@
+"""Sections: the registry, run selection, and each section's content on known data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from custseg.errors import CustsegError
+from custseg.i18n import MESSAGES
+from custseg.io import results
+from custseg.reports.context import ReportContext
+from custseg.reports.section import Chart, Section, Skipped, Table, Text
+from custseg.reports.sections import build_sections, modules, segments
+from custseg.reports.sections import migration as migration_section
+from custseg.reports.sections import predictions as predictions_section
+from custseg.reports.sections import quality as quality_section
+from custseg.reports.sections import structure as structure_section
+from tests.reports.conftest import AS_OF_1, AS_OF_2
+
+
+def _blocks(section, kind):
+    return [b for b in section.blocks if isinstance(b, kind)]
+
+
+def test_every_section_module_is_complete_and_labelled():
+    found = modules()
+    keys = [m.KEY for m in found]
+    assert len(set(keys)) == len(keys)
+    assert [m.ORDER for m in found] == sorted(m.ORDER for m in found)
+    assert {"catalog", "quality", "structure", "segments", "predictions", "migration"} <= set(keys)
+    for m in found:
+        assert m.TITLE in MESSAGES, m.__name__
+        assert f"report_missing_{m.KEY}" in MESSAGES, m.__name__
+
+
+def test_an_empty_project_shows_one_line_notes_not_empty_charts(project):
+    out = build_sections(ReportContext(project, lang="zh"))
+    skipped = {s.key: s.note for s in out if isinstance(s, Skipped)}
+    assert {"quality", "structure", "segments", "predictions", "migration"} <= set(skipped)
+    assert skipped["segments"] == MESSAGES["report_missing_segments"]["zh"]
+    catalog = next(s for s in out if s.key == "catalog")
+    assert isinstance(catalog, Section)
+    assert not any(isinstance(b, Chart) for s in out if isinstance(s, Section)
+                   for b in s.blocks)
+
+
+def test_by_default_the_latest_run_of_each_model_is_shown(report_project):
+    ctx = ReportContext(report_project, lang="en")
+    shown = {(r["model"], r["as_of"]) for r in ctx.segment_runs}
+    assert shown == {(m, AS_OF_2.isoformat()) for m in ("rfm-rules", "rfm-scores", "kmeans")}
+    assert ctx.predict_run is None and ctx.as_of is None
+
+
+def test_run_option_picks_one_run_and_its_date(report_project):
+    first = [r for r in ReportContext(report_project).runs if r["as_of"] == str(AS_OF_1)][0]
+    ctx = ReportContext(report_project, lang="en", run_id=first["run_id"])
+    assert [r["run_id"] for r in ctx.segment_runs] == [first["run_id"]]
+    assert ctx.as_of == AS_OF_1
+    with pytest.raises(CustsegError, match="no run 'nope'"):
+        ReportContext(report_project, run_id="nope")
+    with pytest.raises(CustsegError, match="--lang"):
+        ReportContext(report_project, lang="fr")
+
+
+@pytest.mark.slow
+def test_a_pipeline_run_shows_its_steps(project, tmp_path):
+    from tests.reports.conftest import write_sources
+
+    customers, orders = write_sources(tmp_path, customers=12)
+    project.ingest([customers], table="customers")
+    project.ingest([orders], table="orders")
+    project.settings.run.models = ["rfm-rules"]
+    record = project.run()
+    ctx = ReportContext(project, run_id=record["run_id"])
+    assert [r["run_id"] for r in ctx.segment_runs] == [record["steps"][0]["run_id"]]
+
+
+def test_template_one_matches_the_stored_run_in_both_languages(report_project):
+    ctx = ReportContext(report_project, lang="zh")
+    run = ctx.segment_runs[0]
+    columns, rows = segments.template_rows(run, "zh")
+    assert columns[:2] == ["细分编号", "细分名称"]
+    assert [r[1] for r in rows] == [s["name_zh"] for s in run["segments"]]
+    assert sum(r[4] for r in rows) == 24  # every customer in exactly one segment
+    assert segments.template_rows(run, "en")[0][:2] == ["segment id", "segment"]
+
+
+def test_segment_section_has_the_rf_heatmap_of_rfm_scores_only(report_project):
+    section = segments.build(ReportContext(report_project, lang="en"))
+    charts = _blocks(section, Chart)
+    heatmaps = [c.figure for c in charts if c.figure.data[0].type == "heatmap"]
+    assert len(heatmaps) == 1  # rfm-rules has no scores
+    assert sum(map(sum, heatmaps[0].data[0].z)) == 24
+    treemaps = [c.figure for c in charts if c.figure.data[0].type == "treemap"]
+    assert len(treemaps) == 3 and treemaps[0].data[0].values[0] == 24
+
+
+def test_quality_balance_and_rules(report_project):
+    ctx = ReportContext(report_project, lang="en")
+    report = report_project.quality()
+    columns, rows = quality_section.balance_rows(ctx, report)
+    assert columns[-1] == "balanced" and all(r[-1] for r in rows)
+    customers = next(r for r in rows if r[0] == "customers")
+    assert customers[1:3] == [24, 24]
+    section = quality_section.build(ctx)
+    assert _blocks(section, Chart)[0].figure.layout.barmode == "stack"
+
+
+def test_structure_shows_concentration_and_known_attributes(report_project):
+    section = structure_section.build(ReportContext(report_project, lang="en"))
+    figures = section.blocks[1].items
+    gini = float(dict(figures)["Gini of revenue"])
+    assert 0 < gini < 1
+    titles = [c.figure.layout.title.text for c in _blocks(section, Chart)]
+    assert "Pareto / Lorenz curve" in titles and "by gender" in titles and "by city" in titles
+    assert "by age band" not in titles  # no ages loaded: nothing to compare
+
+
+def test_migration_goes_from_the_earlier_to_the_later_snapshot(report_project):
+    ctx = ReportContext(report_project, lang="en")
+    section = migration_section.build(ctx)
+    assert section is not None
+    heading = _blocks(section, Text)[0].text
+    assert heading.startswith("RFM rules (rfm-rules): 31 Mar 2024 → 30 Jun 2024")
+    sankey = _blocks(section, Chart)[0].figure.data[0]
+    assert sum(sankey.link.value) == 24
+
+
+def _fake_predict_run(project) -> str:
+    """A stored predict run with the config `custseg.predict_runs.predict` writes."""
+    con = project.connect()
+    levels = ["low"] * 5 + ["medium"] * 3 + ["high"] * 2
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(10)],
+                          "p_alive": [0.9] * 5 + [0.5] * 3 + [0.1] * 2,
+                          "expected_purchases": 1.0, "expected_spend": 20.0,
+                          "clv": [100.0] * 5 + [50.0] * 3 + [10.0] * 2,
+                          "churn_probability": 0.3, "churn_level": levels,
+                          "propensity_30d": 0.2, "propensity_90d": 0.4})
+    calibration = [{"decile": d, "customers": 10, "predicted": d / 10, "observed": d / 11}
+                   for d in range(1, 11)]
+    validation = {
+        "customers": 10, "holdout": {
+            "holdout_start": "2024-01-01", "observation_end": "2024-06-30", "mae": 0.25,
+            "by_frequency": [{"frequency": "0", "customers": 6, "actual": 0.2,
+                              "expected": 0.25}, {"frequency": "1+", "customers": 4,
+                                                  "actual": 1.0, "expected": 0.9}]},
+        "churn": {"customers": 10, "auc": 0.8, "top_decile_precision": 1.0,
+                  "positive_rate": 0.4, "lift": 2.5, "calibration": calibration,
+                  "verdict": {"en": "beats the baseline", "zh": "优于基线"}},
+        "propensity": {"30d": {"customers": 10, "auc": 0.7, "calibration": calibration}}}
+    con.con.register("_fake_predictions", frame)
+    run_id = results.new_run_id()
+    results.save_predictions(con, run_id=run_id, as_of=AS_OF_2,
+                             config={"time_unit": "W", "horizon": 52, "validation": validation},
+                             predictions=con.table("_fake_predictions"))
+    return run_id
+
+
+def test_predictions_read_what_a_predict_run_stores(project):
+    run_id = _fake_predict_run(project)
+    ctx = ReportContext(project, lang="en")
+    assert ctx.predict_run["run_id"] == run_id
+    section = predictions_section.build(ctx)
+    figures = {c.figure.layout.title.text: c.figure for c in _blocks(section, Chart)}
+    levels = figures["Churn-risk levels"].data[0]
+    assert list(levels.x) == ["low", "medium", "high"] and list(levels.y) == [5, 3, 2]
+    tracking = figures["Holdout purchases: actual vs expected"]
+    assert list(tracking.data[1].y) == [0.25, 0.9]
+    calibration = figures["Calibration"]
+    assert [t.name for t in calibration.data] == ["ideal", "churn", "30-day propensity"]
+    table = _blocks(section, Table)[0]
+    assert table.rows[0][1:] == [5, 100.0, 500.0, 0.9]
+    assert "beats the baseline" in [b.text for b in _blocks(section, Text)]
+    json.dumps(ctx.predict_run["config"])  # what the section read is plain JSON
+
+
+def test_personal_data_in_quality_examples_and_profiles_is_masked(report_project):
+    ctx = ReportContext(report_project, lang="en")
+    report = report_project.quality()
+    report["rules"]["test_account"] = {"action": "removed", "count": 1, "examples": [
+        {"source": "c.csv", "row": 2, "column": None,
+         "value": "customer_id=c9; name=张三; phone=13812340000; email=jane@example.com"}]}
+    rows = quality_section.rule_rows(ctx, report)[1]
+    assert rows[-1][-1] == ("c.csv row 2: customer_id=c9; name=张*; phone=138****0000; "
+                            "email=j***@example.com")
+    fields = {(r[0], r[1]): r for r in quality_section.field_rows(ctx, report)[1]}
+    assert fields[("customers", "phone")][4:] == ["138****0000", "138****0023"]
+    assert fields[("customers", "city")][4] is not None and "*" not in fields[("customers",
+                                                                              "city")][4]
+
+
+def test_a_section_that_cannot_be_shown_says_why(report_project, monkeypatch):
+    from custseg.errors import CustsegError
+
+    def broken(ctx):
+        raise CustsegError("run 123 lost its rows")
+
+    monkeypatch.setattr(migration_section, "build", broken)
+    out = build_sections(ReportContext(report_project, lang="en"))
+    assert next(s for s in out if s.key == "migration") == Skipped(
+        "migration", "Segment migration", "run 123 lost its rows")
