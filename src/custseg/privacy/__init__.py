@@ -1,1 +1,2 @@
-"""Personal-data protection: masking (and, later, encryption at rest, consent, audit)."""
+"""Personal-data protection (SPEC §10): masking, encryption at rest with keyed hashes,
+consent and explanations of automated decisions."""

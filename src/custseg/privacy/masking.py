@@ -12,6 +12,7 @@ phone 138****1234, id number first 6 and last 4, email j***@example.com.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -67,12 +68,25 @@ def mask_address(value: str | None) -> str | None:
     return text[:6] + "****" if len(text) > 6 else text[:1] + "****"
 
 
+def _clear_only(masker):
+    """An encrypted value (``enc1:…``) masks to None: masking needs the clear value, and a
+    caller without the key must not show ciphertext as if it were data."""
+
+    @functools.wraps(masker)
+    def guarded(value):
+        if isinstance(value, str) and value.startswith("enc1:"):
+            return None
+        return masker(value)
+
+    return guarded
+
+
 MASKERS = {
-    "name": mask_name,
-    "phone": mask_phone,
-    "email": mask_email,
-    "id_number": mask_id_number,
-    "address": mask_address,
+    "name": _clear_only(mask_name),
+    "phone": _clear_only(mask_phone),
+    "email": _clear_only(mask_email),
+    "id_number": _clear_only(mask_id_number),
+    "address": _clear_only(mask_address),
 }
 
 
