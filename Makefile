@@ -18,10 +18,10 @@ demo: $(BIN)/custseg
 	$(BIN)/custseg demo --dataset $(DATASET) --dir $(DEMO_DIR)
 
 test: $(BIN)/custseg
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 quick: $(BIN)/custseg
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 
 lint: $(BIN)/custseg
 	$(BIN)/ruff check src tests bench

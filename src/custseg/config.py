@@ -36,12 +36,32 @@ class ProjectSettings(_Model):
 
 
 class EngineSettings(_Model):
-    """Where the tables live. ``database`` is relative to the project folder."""
+    """Where the tables live. ``database`` is relative to the project folder.
 
-    kind: Literal["duckdb"] = "duckdb"
+    ``kind = "spark"`` computes features, segmentations and cluster assignment on Apache
+    Spark (``spark_master``, ``spark_conf``): loading and cleaning stay in the DuckDB file,
+    which hands the canonical tables over as Parquet in ``spark_dir`` (relative to the
+    project folder, or a shared URI such as ``s3a://bucket/custseg`` on a cluster).
+    ``operational_store`` (``postgresql://user:pass@host/db``) keeps users, actions, audit
+    and the run registry on a server a team shares; see `custseg.io.store`.
+    """
+
+    kind: Literal["duckdb", "spark"] = "duckdb"
     database: str = "custseg.duckdb"
     threads: int | None = Field(default=None, ge=1)
     memory_limit: str | None = None
+    spark_master: str = "local[*]"
+    spark_dir: str = "spark"
+    spark_conf: dict[str, str] = Field(default_factory=dict)
+    operational_store: str | None = None
+
+    @field_validator("operational_store")
+    @classmethod
+    def _postgres_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("postgresql://", "postgresql+psycopg://",
+                                                   "postgres://")):
+            raise ValueError("use a postgresql://user:password@host:port/database URL")
+        return url
 
 
 class IngestSettings(_Model):
@@ -207,6 +227,24 @@ class DemographicSettings(_Model):
     max_segments: int = Field(default=30, ge=1)
 
 
+class ClusterSettings(_Model):
+    """kmeans, hierarchical, kprototypes: sample, preprocessing, reduction, stability.
+
+    ``sample_size`` unset keeps each model's default (kmeans 50,000; hierarchical 5,000;
+    kprototypes 2,000); kmeans samples above ``minibatch_above`` rows use MiniBatchKMeans.
+    """
+
+    sample_size: int | None = Field(default=None, ge=2)
+    minibatch_above: int = Field(default=20_000, ge=1)
+    random_state: int = 0
+    transforms: Literal["auto", "log", "none"] = "auto"
+    reduction: Literal["none", "pca", "factor"] = "none"
+    n_components: int = Field(default=2, ge=1)
+    categorical: list[str] = Field(default_factory=lambda: ["gender", "age_band"])
+    gamma: float | None = Field(default=None, gt=0)
+    stability_runs: int = Field(default=3, ge=0, le=50)
+
+
 class SegmentationSettings(_Model):
     """Segmentation models (SPEC §5): the default model, RFM rules and the RFM score map.
 
@@ -228,6 +266,7 @@ class SegmentationSettings(_Model):
     k_range: tuple[int, int] = (3, 6)
     cluster_features: list[str] = Field(
         default_factory=lambda: ["recency_days", "frequency", "monetary"])
+    clustering: ClusterSettings = Field(default_factory=ClusterSettings)
 
 
 class ChurnLevelSettings(_Model):
@@ -266,6 +305,88 @@ class RunSettings(_Model):
     predict: bool = False
 
 
+class ReportSettings(_Model):
+    """`custseg report`: the report's language (default: the project's) and the file it
+    writes, relative to the project folder."""
+
+    language: Literal["zh", "en"] | None = None
+    out: str = "report.html"
+
+
+class WebSettings(_Model):
+    """The web app and REST API (`custseg serve`): how long a browser session and an API
+    token last, and how many failed logins per user name and address a window allows."""
+
+    session_minutes: int = Field(default=480, ge=5, le=10_080)
+    token_minutes: int = Field(default=60, ge=1, le=10_080)
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+
+
+class BasketSettings(_Model):
+    """Association rules (`custseg basket`): items at ``level`` over baskets (one per order,
+    or per customer and ``period``), rules kept at the minimum support, confidence and lift.
+
+    Pairs and triples (``max_len`` ≤ 3) are counted in the engine at any size; deeper
+    itemsets use FP-Growth when a group has at most ``fpgrowth_max_baskets`` baskets
+    (``algorithm = "auto"``), else ``max_len`` is capped at 3. An itemset also needs
+    ``min_count`` baskets, so a small segment cannot produce rules from one basket.
+    """
+
+    level: Literal["product", "brand", "category"] = "product"
+    basket: Literal["order", "customer-period"] = "order"
+    period: Literal["month", "quarter", "year"] = "month"
+    window_months: int | None = Field(default=None, ge=1, le=1200)
+    min_support: float = Field(default=0.01, gt=0, le=1)
+    min_confidence: float = Field(default=0.1, ge=0, le=1)
+    min_lift: float = Field(default=1.0, ge=0)
+    min_count: int = Field(default=5, ge=1)
+    max_len: int = Field(default=2, ge=2, le=10)
+    algorithm: Literal["auto", "engine", "fpgrowth"] = "auto"
+    fpgrowth_max_baskets: int = Field(default=50_000, ge=0)
+
+
+class PlaybookEntrySettings(_Model):
+    """One playbook row; keys left out keep the built-in default of `custseg.playbook`.
+    ``kpis`` maps a KPI to a target: ``"+10%"`` (relative lift over the holdout), ``"+5pt"``
+    (lift in points), ``">=20%"`` (level of the treated group) — see
+    `custseg.campaigns.targets`."""
+
+    direction: str | None = None
+    measures: list[str] | None = None
+    owner: str | None = None
+    budget: str | None = None
+    kpis: dict[str, str | float] | None = None
+
+
+class PlaybookSettings(_Model):
+    """Strategy playbook (SPEC §7): rows keyed by segment id (``[playbook.segments.A004]``)
+    override the defaults; ``model`` is the segmentation it is for (default: [segmentation]
+    model)."""
+
+    model: str | None = None
+    segments: dict[str, PlaybookEntrySettings] = Field(default_factory=dict)
+
+
+class CampaignSettings(_Model):
+    """Campaign defaults (SPEC §8): the holdout share and the pre/post windows in days."""
+
+    holdout: float = Field(default=0.10, gt=0, lt=1)
+    pre_days: int = Field(default=30, ge=1, le=3650)
+    post_days: int = Field(default=30, ge=1, le=3650)
+
+
+class PrivacySettings(_Model):
+    """Personal data at rest (SPEC §10): the key file that switches encryption on.
+
+    The key comes from the environment variable ``CUSTSEG_KEY`` or from ``key_file``
+    (relative to the project folder; `custseg keys init` writes it, mode 0600). Without
+    either, personal fields are stored in clear. The key is never stored in the database.
+    """
+
+    key_file: str = "custseg.key"
+
+
 class Settings(_Model):
     """The whole configuration of a project (custseg.toml)."""
 
@@ -278,6 +399,12 @@ class Settings(_Model):
     segmentation: SegmentationSettings = Field(default_factory=SegmentationSettings)
     prediction: PredictionSettings = Field(default_factory=PredictionSettings)
     run: RunSettings = Field(default_factory=RunSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
+    basket: BasketSettings = Field(default_factory=BasketSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    playbook: PlaybookSettings = Field(default_factory=PlaybookSettings)
+    campaigns: CampaignSettings = Field(default_factory=CampaignSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
 
 def _location(loc: tuple) -> str:
@@ -290,13 +417,16 @@ def _location(loc: tuple) -> str:
 def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The model class that owns the last key of ``loc``, to suggest close key names."""
     model: type[BaseModel] | None = Settings
+    keyed = False  # the previous field is a dict of models: this part is one of its keys
     for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
+        if isinstance(part, int) or model is None or keyed:
+            keyed = False
             continue
         field = model.model_fields.get(part)
         if field is None:
             return None
         ann = field.annotation
+        keyed = getattr(ann, "__origin__", None) is dict
         args = getattr(ann, "__args__", ())
         model = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)),
                      None)
@@ -370,6 +500,9 @@ kind = "duckdb"                # the embedded customer database
 database = "custseg.duckdb"    # query it with any DuckDB client: SELECT * FROM orders
 # threads = 2
 # memory_limit = "4GB"
+#   kind = "spark"             # compute features and segments on Apache Spark instead
+#   spark_master = "local[*]"  # or spark://host:7077, yarn, k8s://https://…
+# operational_store = "postgresql://user:password@host/db"   # users, audit, run registry
 
 [ingest]
 day_first = false              # 05/03/2024 is May 3rd; true reads it as 5 March
@@ -448,6 +581,9 @@ template = "seed"              # A001–A004 of the seed, used when no [[segment
 # [segmentation.demographic]   # demographic: slices by attributes (unknown = 未知/unknown)
 # attributes = ["gender", "age_band", "province"]   # also city, industry
 # max_segments = 30            # the largest combinations; the rest is "other"
+# [segmentation.clustering]    # kmeans, hierarchical, kprototypes (`--k auto|N --features a,b`)
+# reduction = "pca"            # or "factor": cluster on n_components = 2 components
+# stability_runs = 3           # bootstrap re-fits; a warning when their mean ARI is < 0.8
 
 [prediction]                   # `custseg predict`: CLV, churn risk, purchase propensity
 time_unit = "W"                # W (weeks) | D (days): unit of horizon, holdout and BG/NBD α
@@ -460,6 +596,28 @@ churn_horizon_days = 90        # churn = no purchase in the next 90 days
 [run]                          # `custseg run`: load the sources, then these models
 models = ["rfm-rules", "rfm-scores"]
 predict = false                # true: also CLV, churn risk and purchase propensity
+
+# [basket]                     # `custseg basket`: association rules (what is bought together)
+#   level = "product"          # or brand, category
+#   basket = "order"           # or "customer-period" (a customer's purchases in one period)
+#   min_support = 0.01         # share of baskets; min_confidence = 0.1, min_lift = 1.0
+#   max_len = 2                # 3 counts triples; 4+ uses FP-Growth up to fpgrowth_max_baskets
+
+# [report]                     # `custseg report` (HTML) and `custseg export --xlsx`
+#   language = "en"            # default: the [project] language
+#   out = "report.html"        # where `custseg report` writes without --out
+
+# [playbook]                   # `custseg playbook`: strategy per segment (defaults built in)
+# [playbook.segments.A004]     # keys left out keep their defaults
+#   owner = "王经理"
+#   measures = ["回归专享100元券", "流失原因调研"]
+#   kpis = {{ activation_rate = ">=20%", repurchase_30d = ">=8%" }}  # "+10%": lift vs holdout
+# [campaigns]                  # `custseg campaign plan`: holdout share, pre/post windows (days)
+#   holdout = 0.10
+#   post_days = 30
+
+# [privacy]                    # personal data at rest: `custseg keys init` writes the key
+#   key_file = "custseg.key"   # (mode 0600); or set CUSTSEG_KEY. Keep a copy elsewhere.
 
 # One [[sources]] block per file or database table. `custseg run` (and `custseg ingest`
 # without files) loads them; re-loading a file that did not change adds nothing.

@@ -25,9 +25,10 @@ from custseg.config import (
     load_settings,
 )
 from custseg.errors import CustsegError
-from custseg.io import database, quality
+from custseg.io import database, keys, quality
 from custseg.io.database import LoadReport
 from custseg.io.rebuild import clean_database
+from custseg.privacy.consent import consent_counts
 from custseg.segment.result import SegmentResult
 
 
@@ -75,12 +76,47 @@ class Project:
             self._con = database.connect(self.database_path, threads=engine.threads,
                                          memory_limit=engine.memory_limit)
             database.ensure_canonical(self._con)
+            try:
+                keyring = self.__dict__.get("_key_override") or keys.read_key(
+                    self.settings, self.directory)
+                self._privacy = keys.activate(self._con, self.settings, keyring)
+            except BaseException:
+                self.close()
+                raise
         return self._con
 
+    @property
+    def privacy(self) -> keys.Privacy:
+        """How personal data is stored and whether its key is here (`custseg.io.keys`);
+        ``project.privacy.reveal_record(row)`` decrypts a row read from the database."""
+        self.connect()
+        return self._privacy
+
     def close(self) -> None:
+        store = self.__dict__.pop("_store", None)
+        if store is not None and getattr(store, "dialect", None) == "postgres":
+            store.close()
         if self._con is not None:
             self._con.disconnect()
             self._con = None
+
+    def store(self):
+        """The operational store (users, actions, audit, run registry): the project database,
+        or the PostgreSQL server of ``[engine] operational_store`` (`custseg.io.store`)."""
+        if self.__dict__.get("_store") is None:
+            from custseg.io.store import open_store
+
+            self._store = open_store(self.settings.engine.operational_store,
+                                     self.connect().con)
+        return self._store
+
+    def publish_runs(self) -> int:
+        """Copy the runs table to the operational store's registry when that is a server."""
+        if not self.settings.engine.operational_store:
+            return 0
+        from custseg.io.store import publish_runs
+
+        return publish_runs(self.connect().con, self.store(), self.settings.project.name)
 
     def __enter__(self) -> Project:
         return self
@@ -109,7 +145,7 @@ class Project:
             report = database.load(
                 self.connect(), self.settings, table=table, path=Path(path), mapping=mapping,
                 derive_order_id=derive_order_id, encoding=encoding, delimiter=delimiter,
-                sheet=sheet)
+                sheet=sheet, privacy=self.privacy)
             reports.append(report)
             if on_done:
                 on_done(report)
@@ -132,7 +168,8 @@ class Project:
             path=self.directory / src.path if src.path else None, url=src.url,
             query=src.query, sql_table=src.sql_table, mapping=src.mapping,
             encoding=src.encoding, delimiter=src.delimiter, sheet=src.sheet,
-            header_row=src.header_row, derive_order_id=src.derive_order_id)
+            header_row=src.header_row, derive_order_id=src.derive_order_id,
+            privacy=self.privacy)
 
     def segment(self, model: str | None = None, *, as_of: date | None = None,
                 lang: str | None = None, store_features: bool = True,
@@ -150,8 +187,22 @@ class Project:
         """
         from custseg import runs
 
-        return runs.segment(self.connect(), self.settings, model, as_of=as_of, lang=lang,
-                            store_features=store_features, objective=objective)
+        result = runs.segment(self.connect(), self.settings, model, as_of=as_of, lang=lang,
+                              store_features=store_features, objective=objective,
+                              compute=self.compute())
+        self.publish_runs()
+        return result
+
+    def compute(self):
+        """The engine that computes features and segments (``[engine] kind``): the project
+        database, or Spark fed with its canonical tables (`custseg.io.spark.SparkCompute`)."""
+        from custseg.io.compute import DuckDBCompute
+
+        if self.settings.engine.kind == "spark":
+            from custseg.io.spark import SparkCompute
+
+            return SparkCompute.from_settings(self.connect(), self.settings, self.directory)
+        return DuckDBCompute(self.connect())
 
     def run(self, *, as_of: date | None = None, on_step=None) -> dict:
         """The whole periodic pipeline: load new source data, clean, run every configured
@@ -159,7 +210,9 @@ class Project:
         `custseg.refresh`)."""
         from custseg.refresh import run_pipeline
 
-        return run_pipeline(self, as_of=as_of, on_step=on_step)
+        outcome = run_pipeline(self, as_of=as_of, on_step=on_step)
+        self.publish_runs()
+        return outcome
 
     def describe(self, *, as_of: date | None = None, model: str | None = None) -> dict:
         """Structure of the customer base as of D: distributions of customers and revenue by
@@ -195,14 +248,101 @@ class Project:
         """
         from custseg import predict_runs
 
-        return predict_runs.predict(self.connect(), self.settings, as_of=as_of,
-                                    horizon=horizon, time_unit=time_unit)
+        result = predict_runs.predict(self.connect(), self.settings, as_of=as_of,
+                                      horizon=horizon, time_unit=time_unit)
+        self.publish_runs()
+        return result
+
+    def basket(self, *, level: str | None = None, segment_model: str | None = None,
+               min_support: float | None = None, min_confidence: float | None = None,
+               min_lift: float | None = None, as_of: date | None = None, **options):
+        """Association rules (what is bought together) as of ``as_of``, stored as a run.
+
+        Baskets are orders (or customer-periods) with their items at ``level`` (product,
+        brand or category); rules above the minimum support, confidence and lift come with
+        leverage and conviction, overall and, with ``segment_model``, per segment of that
+        model's latest run (run first when there is none) with ``lift_vs_overall``. Values
+        left None come from ``[basket]``; ``options`` are further `BasketSettings` fields
+        (``max_len``, ``basket`` …). Returns `custseg.basket_runs.BasketResult` (``.rules``,
+        ``.run_id``); the rules are in ``basket_rules``.
+        """
+        from custseg import basket_runs
+
+        return basket_runs.basket(
+            self.connect(), self.settings, as_of=as_of, segment_model=segment_model,
+            level=level, min_support=min_support, min_confidence=min_confidence,
+            min_lift=min_lift, **options)
 
     def export_segments(self, run_id: str, path: Path | str) -> int:
         """Write ``customer_id, segment_id, segment_name`` of a run to .csv/.xlsx/.parquet."""
         from custseg.io import results
 
         return results.export_assignments(self.connect(), run_id, Path(path))
+
+    # playbook and campaigns (SPEC §7, §8); see `custseg.campaign_runs`
+    def playbook(self, model: str | None = None, *, lang: str | None = None) -> list[dict]:
+        """One record per segment of ``model`` (default ``[playbook] model``, then
+        ``[segmentation] model``): ``segment_id, segment_name, direction, measures, owner,
+        budget, kpis`` (KPI → target text), ``missing`` (required parts it lacks), ``model``."""
+        from custseg import campaign_runs
+        from custseg.playbook import records
+
+        name, book = campaign_runs.playbook(self.connect(), self.settings, model)
+        rows = records(book, lang or self.settings.project.language)
+        return [{**r, "model": name} for r in rows]
+
+    def plan_campaign(self, segment: str, measure: str, **options) -> dict:
+        """Draw a segment's target list and random holdout and store the campaign; options:
+        ``model, holdout, seed, owner, cost, start, pre_days, post_days, lang``."""
+        from custseg import campaign_runs
+
+        return campaign_runs.plan_campaign(self.connect(), self.settings, segment=segment,
+                                           measure=measure, **options)
+
+    def export_campaign(self, campaign_id: str, path: Path | str, *,
+                        user: str | None = None) -> int:
+        """Write a campaign's target list to .csv/.xlsx/.parquet, names and phones masked;
+        the export is written to the audit log (as ``user``, default the login name)."""
+        from custseg import campaign_runs
+
+        return campaign_runs.export_campaign(self.connect(), self.settings, campaign_id,
+                                             Path(path), reveal=self.privacy.reveal, user=user)
+
+    def campaigns(self) -> list[dict]:
+        """Every campaign, newest first."""
+        from custseg import campaign_runs
+
+        return campaign_runs.campaigns(self.connect())
+
+    def import_actions(self, path: Path | str) -> dict:
+        """Record the actions of a CSV/Excel file; rows that cannot be recorded are
+        quarantined with file, row, column and reason."""
+        from custseg import campaign_runs
+
+        return campaign_runs.import_actions(self.connect(), self.settings, Path(path))
+
+    def record_action(self, **values: str | None) -> dict:
+        """Record one action: ``customer_id, status, at`` and optionally ``campaign_id,
+        measure, owner, note, redeemed, converted`` (as text)."""
+        from custseg import campaign_runs
+
+        return campaign_runs.record_action(self.connect(), self.settings, **values)
+
+    def campaign_status(self, *, by: str = "week", campaign_id: str | None = None) -> dict:
+        """Action progress per week/month, campaign, segment and owner, plus per campaign
+        its reach, completion and redemption."""
+        from custseg import campaign_runs
+
+        return campaign_runs.campaign_status(self.connect(), by=by, campaign_id=campaign_id)
+
+    def evaluate_campaign(self, campaign_id: str, *, cost: float | None = None,
+                          lang: str | None = None) -> dict:
+        """Treated vs holdout per KPI with 95% CIs, targets met, and diagnostics; ``kpis`` is
+        a list of ``name, treated, control, lift, ci_low, ci_high, target, met`` …"""
+        from custseg import campaign_runs
+
+        return campaign_runs.evaluate_campaign(self.connect(), self.settings, campaign_id,
+                                               cost=cost, lang=lang)
 
     def clean(self) -> dict:
         """Re-run the cleaning stage over all loaded data (one transaction) and report."""
@@ -265,6 +405,79 @@ class Project:
             self.clean()
         return n
 
+    def erase(self, customer_id: str, *, by: str) -> dict:
+        """Erase a customer everywhere (right to erasure, SPEC §10) and record it in the audit
+        log as done ``by`` whom, without the erased values (`custseg.io.erasure.erase`).
+
+        The customer's rows leave every table (raw, canonical, identity map, snapshots,
+        predictions, campaign tables); later loads skip them. Returns what was removed.
+        """
+        from custseg.io.erasure import erase
+
+        return erase(self.connect(), self.settings, self.privacy, customer_id, by=by)
+
+    def explain(self, customer_id: str, *, all_runs: bool = False,
+                lang: str | None = None) -> dict:
+        """Why the customer is where they are (SPEC §10): for the latest run of each
+        segmentation (every run with ``all_runs``) the rule that matched with the customer's
+        values, or the features that set their cluster apart with their z-scores; for the
+        latest predictions the model's top factors with the customer's values
+        (`custseg.explain_runs`)."""
+        from custseg.explain_runs import explain
+
+        return explain(self.connect(), self.settings, customer_id, all_runs=all_runs,
+                       lang=lang)
+
+    def init_key(self, path: Path | str | None = None) -> dict:
+        """Write a new key file (mode 0600) and encrypt the project's personal data with it.
+
+        ``path`` defaults to ``[privacy] key_file``; a different path must be set there (or
+        in ``CUSTSEG_KEY``) for later commands to find the key.
+        """
+        if self.privacy.encrypted:
+            raise CustsegError("personal data is already encrypted (key id "
+                               f"{self.privacy.key_id}); use `custseg keys rotate`")
+        target = Path(path) if path else keys.key_path(self.settings, self.directory)
+        keyring = keys.write_key_file(target)
+        self._privacy = keys.enable(self.connect(), self.settings, keyring,
+                                    self._privacy.index_key)
+        return {"key_file": str(target), "key_id": keyring.key_id}
+
+    def rotate_key(self, old: keys.Keyring | None = None) -> dict:
+        """Re-encrypt every personal value with a new key in one transaction.
+
+        With ``old`` (the database's key, e.g. from ``CUSTSEG_OLD_KEY``) the new key is the
+        one configured now; without it a new key file replaces ``[privacy] key_file`` and the
+        previous one is kept beside it as ``.old`` (delete it once no backup needs it).
+        """
+        if old is not None:
+            self.close()
+            self._key_override = old  # the database is still encrypted with the old key
+            con = self.connect()
+            new = keys.read_key(self.settings, self.directory)
+            if new is None:
+                raise CustsegError("no new key: set CUSTSEG_KEY or [privacy] key_file")
+            counts = keys.rotate(con, old, new)
+            self._key_override = None
+            self._privacy = keys.Privacy(True, new, new.index_key, new.key_id)
+            return {"key_id": new.key_id, "values": counts}
+        con, current = self.connect(), self.privacy
+        if current.keyring is None or current.keyring.source == keys.ENV_KEY:
+            raise CustsegError("give the database's current key as the old key "
+                               f"({keys.ENV_OLD_KEY} or --old-key-file) and the new one in "
+                               f"{keys.ENV_KEY} or [privacy] key_file")
+        path = keys.key_path(self.settings, self.directory)
+        new, staged = keys.stage_key_file(path)
+        try:
+            counts = keys.rotate(con, current.keyring, new)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        backup = keys.commit_key_file(path, staged)
+        self._privacy = keys.Privacy(True, new, new.index_key, new.key_id)
+        return {"key_id": new.key_id, "key_file": str(path),
+                "previous_key_file": str(backup) if backup else None, "values": counts}
+
     def status(self) -> dict:
         """Row counts of the canonical tables, the order date range and the load history."""
         con = self.connect()
@@ -285,6 +498,8 @@ class Project:
             "order_dates": [first.isoformat() if first else None,
                             last.isoformat() if last else None],
             "quarantined_rows": quarantined,
+            "privacy": self.privacy.status() | {"consent": con.to_pyarrow(
+                consent_counts(con.table("customers"))).to_pylist()[0]},
             "loads": [dict(zip(["load_id", "table", "source", "rows_read", "rows_loaded",
                                 "rows_duplicate", "rows_rejected", "status", "started_at"],
                                row, strict=True)) for row in loads],

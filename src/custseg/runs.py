@@ -14,6 +14,8 @@ from custseg.config import Settings
 from custseg.errors import CustsegError
 from custseg.features import customer_features
 from custseg.io import results
+from custseg.io.compute import Compute, DuckDBCompute
+from custseg.privacy.consent import objection_notice, profiling_objectors, without
 from custseg.segment import build, describe, segment_stats
 from custseg.segment.inputs import add_inputs
 from custseg.segment.objectives import choose
@@ -25,6 +27,9 @@ def _config(settings: Settings, model: str, as_of: date, lang: str) -> dict:
     for source in data.get("sources", []):
         if source.get("url"):  # never store a database password in a run
             source["url"] = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", source["url"])
+    if data.get("engine", {}).get("operational_store"):
+        data["engine"]["operational_store"] = re.sub(
+            r"(://[^:/@]+):[^@]*@", r"\1:***@", data["engine"]["operational_store"])
     return {"model": model, "as_of": as_of.isoformat(), "lang": lang,
             "window_months": settings.features.window_months, "version": __version__,
             "settings": data}
@@ -56,8 +61,12 @@ def used_features(expr, segmenter):
 
 def segment(con, settings: Settings, model: str | None = None, *, as_of: date | None = None,
             lang: str | None = None, store_features: bool = True,
-            objective: str | None = None) -> SegmentResult:
-    """Run one segmentation and store it as a new run; see `Project.segment`."""
+            objective: str | None = None, compute: Compute | None = None) -> SegmentResult:
+    """Run one segmentation and store it as a new run; see `Project.segment`.
+
+    ``compute`` is the engine that computes features and assignments (default: the project
+    database itself; `custseg.io.spark.SparkCompute` for Spark); results are stored in ``con``.
+    """
     if objective:  # the objective's model and dimensions; an explicit model wins
         choice = choose(objective, model)
         settings = settings.model_copy(
@@ -68,32 +77,42 @@ def segment(con, settings: Settings, model: str | None = None, *, as_of: date | 
     lang = lang or settings.project.language
     as_of = resolve_as_of(con, settings, as_of)
     window = settings.features.window_months
-    tables = results.input_tables(con)
+    compute = compute or DuckDBCompute(con)
+    tables = compute.tables()
     try:
         expr = customer_features(tables, as_of=as_of, window_months=window)
         if getattr(segmenter, "needs_inputs", False):
             expr = add_inputs(expr, tables, as_of=as_of, window_months=window)
-        features = results.stage(con, used_features(expr, segmenter), "_features")
+        objectors = profiling_objectors(tables["customers"])  # SPEC §10: kept out, counted
+        features = compute.stage(without(used_features(expr, segmenter), objectors),
+                                 "_features")
+        left_out = int(compute.execute(objectors.count()))
         segmenter.fit(features)
-        assigned = results.stage(con, segmenter.assign(features), "_assigned")
+        assigned = compute.stage(segmenter.assign(features), "_assigned")
         texts = {lg: segmenter.texts(lg) for lg in ("zh", "en")} if hasattr(
             segmenter, "texts") else {}
-        result = describe(con.execute(segment_stats(features, assigned)),
+        result = describe(compute.execute(segment_stats(features, assigned)),
                           segmenter.segments_, texts, model=name,
                           dimensions=getattr(segmenter, "dimensions_", []),
                           window_months=window, currency=settings.segmentation.currency,
                           as_of=as_of)
+        result.warnings += getattr(segmenter, "notices_", [])  # e.g. unstable clusters
+        result.warnings += [objection_notice(left_out)] if left_out else []
         names = {s.id: s.name(lang) for s in segmenter.segments_}
         labelled = assigned.select("customer_id", "segment_id",
                                    segment_name=assigned.segment_id.substitute(names))
         detail = getattr(segmenter, "detail_table", None)
         run_id = results.new_run_id()
         results.save_segmentation(
-            con, run_id=run_id, as_of=as_of, config=_config(settings, name, as_of, lang),
-            model=name, assignments=labelled, summary=result.table,
-            features=features if store_features else None,
-            details=(detail, assigned.drop("segment_id")) if detail else None)
+            con, run_id=run_id, as_of=as_of, model=name,
+            config=_config(settings, name, as_of, lang) | {"excluded_objects_profiling":
+                                                           left_out},
+            assignments=compute.to_store(labelled, "_labelled"),
+            summary=result.table,
+            features=compute.to_store(features, "_features_out") if store_features else None,
+            details=(detail, compute.to_store(assigned.drop("segment_id"), "_details"))
+            if detail else None, charts=getattr(segmenter, "charts_", None))
     finally:
-        results.drop(con, "_features", "_assigned")
+        compute.drop("_features", "_assigned", "_labelled", "_features_out", "_details")
     result.run_id = run_id
     return result

@@ -38,7 +38,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "customers": _cols(
         "customer_id:str* name:str! gender birth_date:date age:int phone:str! email:str! "
         "id_number:str! address:str! province city industry company_size:int occupation "
-        "income:float education register_date:date channel member_level tags"
+        "income:float education register_date:date channel member_level tags "
+        "objects_profiling:bool objects_marketing:bool"
     ),
     "orders": _cols(
         "order_id:str* customer_id:str* order_date:date* amount:float* paid_date:date "
@@ -138,6 +139,17 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "member_level": ("member_level", "tier", "vip_level", "level", "会员等级", "会员级别", "等级"),
     "tags": ("tags", "标签", "客户标签"),
+    # consent (SPEC §10): true = the customer objects; 是/否, yes/no, 1/0 are read
+    "objects_profiling": (
+        "objects_profiling", "profiling_objection", "object_to_profiling", "opt_out_profiling",
+        "profiling_opt_out", "no_profiling", "拒绝画像", "反对画像", "拒绝用户画像",
+        "拒绝个性化推荐", "反对自动化决策", "拒绝数据分析",
+    ),
+    "objects_marketing": (
+        "objects_marketing", "marketing_objection", "object_to_marketing", "opt_out_marketing",
+        "marketing_opt_out", "opt_out", "unsubscribed", "do_not_contact", "拒绝营销",
+        "反对营销", "退订", "已退订", "拒收营销", "拒收广告", "营销免打扰", "免打扰",
+    ),
     "product_id": ("product_id", "sku", "item_id", "商品id", "商品编号", "产品编号", "商品编码"),
     "category": ("category", "品类", "类目", "商品类别", "商品分类"),
     "brand": ("brand", "品牌"),

@@ -13,7 +13,7 @@ from custseg.io.database import transaction
 from custseg.segment.migration import GONE, NEW, migration_matrix, movers, psi, sankey
 
 RUN_TABLES = ("segment_assignments", "segment_summary", "features", "rfm_scores",
-              "predictions")
+              "predictions", "run_charts")
 MIGRATION_COLUMNS = ("from_segment", "to_segment", "customers")
 
 

@@ -55,13 +55,18 @@ def customer_rows(canonical: ibis.Table, regions: ibis.Table) -> ibis.Table:
 
 
 def test_account(rows: ibis.Table, patterns: list[str], phones: list[str]) -> ibis.Value:
-    """Rows of test accounts: a pattern in name, e-mail or tags, or an internal phone."""
-    hit = ibis.literal(False)
+    """Rows of test accounts: a pattern in name, e-mail or tags, or an internal phone.
+
+    Encrypted rows carry ``_test_hit``, the verdict on name, e-mail and phone taken when they
+    were loaded (`custseg.privacy.blind`); only tags are matched here then.
+    """
+    encrypted = "_test_hit" in rows.columns
+    hit = rows._test_hit.fill_null(False) if encrypted else ibis.literal(False)
     for pattern in patterns:
         p = pattern.lower()
-        for col in ("name", "email", "tags"):
+        for col in ("tags",) if encrypted else ("name", "email", "tags"):
             hit = hit | rows[col].lower().contains(p).fill_null(False)
-    if phones:
+    if phones and not encrypted:
         hit = hit | rows.phone.isin(phones).fill_null(False)
     return hit
 
@@ -70,15 +75,20 @@ def identity_keys(rows: ibis.Table, keys: list[str]) -> ibis.Table:
     """(customer_id, key, value) for merge keys that identify a person.
 
     Only mobile phones count (a shared landline is a switchboard, not a person) and only ID
-    numbers with a valid check digit.
+    numbers with a valid check digit. Encrypted rows are compared by their keyed hashes
+    (``phone_hash`` …, see `custseg.privacy.blind`).
     """
     usable = {
-        "phone": is_mobile(rows.phone),
+        "phone": rows.phone_mobile if "phone_mobile" in rows.columns else is_mobile(rows.phone),
         "email": rows.email.notnull(),
         "id_number": rows.id_number_ok.fill_null(False),
     }
-    parts = [rows.filter(usable[k]).select("customer_id", key=ibis.literal(k),
-                                           value=rows[k].cast(dt.string)) for k in keys]
+
+    def value(k: str) -> ibis.Value:
+        return rows[f"{k}_hash"] if f"{k}_hash" in rows.columns else rows[k].cast(dt.string)
+
+    parts = [rows.filter(usable[k]).select("customer_id", key=ibis.literal(k), value=value(k))
+             for k in keys]
     return ibis.union(*parts, distinct=True)
 
 

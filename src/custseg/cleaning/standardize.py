@@ -127,6 +127,8 @@ def parse(value: StringValue, type_: str, *, day_first: bool = False) -> Value:
         return parse_date(value, day_first=day_first)
     if type_ == "timestamp":
         return parse_timestamp(value, day_first=day_first)
+    if type_ == "bool":
+        return parse_bool(value)
     raise ValueError(f"unknown type {type_!r}")
 
 
@@ -180,6 +182,18 @@ _STATUS = {
 def _lookup(value: StringValue, table: dict[str, str]) -> StringValue:
     key = value.strip().lower()
     return key.cases(*table.items(), else_=ibis.null(dt.string))
+
+
+_BOOL = {**dict.fromkeys(("是", "是的", "对", "有", "yes", "y", "true", "t", "1", "√", "✓"),
+                         True),
+         **dict.fromkeys(("否", "不", "不是", "无", "没有", "no", "n", "false", "f", "0", "×"),
+                         False)}
+
+
+def parse_bool(value: StringValue) -> Value:
+    """Yes/no flags from 是/否, yes/no, y/n, true/false, 1/0, √/×; anything else is NULL."""
+    key = halfwidth(value).strip().lower()
+    return key.cases(*_BOOL.items(), else_=ibis.null(dt.boolean))
 
 
 def parse_gender(value: StringValue) -> StringValue:

@@ -7,6 +7,6 @@ import order below is the order ``custseg --help`` lists them.
 
 # isort: skip_file
 from custseg.cli._app import app
-from custseg.cli import data, analysis, history  # noqa: F401
+from custseg.cli import data, analysis, basket, campaigns, history, reports, web, privacy  # noqa: F401,E501
 
 __all__ = ["app"]

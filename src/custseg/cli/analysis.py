@@ -62,8 +62,9 @@ def _print_segments(result, lang: str) -> None:
 @handle_errors
 def segment(
     model: Annotated[str | None, typer.Option(
-        "--model", "-m", help="rfm-rules, rfm-scores, kmeans, value-matrix, tiers, lifecycle or "
-        "demographic (default: [segmentation] model).")] = None,
+        "--model", "-m", help="rfm-rules, rfm-scores, kmeans, hierarchical, kprototypes, "
+        "value-matrix, tiers, lifecycle or demographic (default: [segmentation] model).")
+                     ] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="As-of date D, YYYY-MM-DD (default: the latest order date).")] = None,
     export: Annotated[Path | None, typer.Option(
@@ -72,9 +73,12 @@ def segment(
     project_dir: ProjectOpt = Path("."),
     lang: Annotated[Lang | None, typer.Option(
         "--lang", help="Language of labels (default: the project's).")] = None,
-    k: Annotated[int | None, typer.Option(
-        "--k", min=2, help="kmeans: number of clusters (default: chosen within [segmentation] "
-        "k_range).")] = None,
+    k: Annotated[str | None, typer.Option(
+        "--k", help="Clustering: auto (chosen within [segmentation] k_range) or a number of "
+        "clusters.")] = None,
+    features: Annotated[str | None, typer.Option(
+        "--features", help="Clustering: features a,b,c (default: [segmentation] "
+        "cluster_features).")] = None,
     objective: Annotated[str | None, typer.Option(
         "--objective", help="repurchase-high-value, cut-churn, launch-product or "
         "allocate-service: chooses the model and dimensions (--model wins).")] = None,
@@ -85,14 +89,22 @@ def segment(
         raise CustsegError(f"--export {export}: use a {', '.join(EXPORT_FORMATS)} file")
     with Project.open(project_dir) as project:
         lang = lang or project.settings.project.language
-        if k is not None:
-            project.settings.segmentation.k = k
+        if k is not None or features is not None:
+            from custseg.segment.k_choice import parse_features, parse_k
+
+            seg = project.settings.segmentation
+            seg.k = parse_k(k) if k is not None else seg.k
+            seg.cluster_features = (parse_features(features) if features is not None
+                                    else seg.cluster_features)
         if objective:
             from custseg.segment.objectives import choose
 
             console.print(choose(objective, model).text(lang), highlight=False, soft_wrap=True)
         result = project.segment(model, as_of=day, lang=lang, objective=objective)
         _print_segments(result, lang)
+        from custseg.cli.clustering import print_clustering
+
+        print_clustering(project.connect(), result.run_id, lang)
         if export is not None:
             rows = project.export_segments(result.run_id, export)
             console.print(f"{t('exported', lang)}: {export} ({rows:,})", highlight=False)

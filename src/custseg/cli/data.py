@@ -72,6 +72,10 @@ def _summary(project: Project, lang: str) -> None:
                   f"{t('date_range', lang)}: {first or '-'} … {last or '-'}    "
                   f"{t('quarantined', lang)}: {status['quarantined_rows']:,}")
     console.print(f"{t('database', lang)}: {status['database']}")
+    from custseg.cli.privacy import privacy_lines
+
+    for line in privacy_lines(status["privacy"], lang):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -155,8 +159,9 @@ def demo(
                          ] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed (retail).")] = 7,
 ) -> None:
-    """Create a demo project, load its data and print a summary."""
+    """Create a demo project, load its data, print a summary and write the HTML report."""
     from custseg.demo import create_demo
+    from custseg.reports import write_report
 
     with progress_bar() as progress:
         progress.add_task(f"preparing the {dataset} data in {directory}")
@@ -166,6 +171,17 @@ def demo(
         _ingest_with_progress(project, project.settings.sources,
                               lambda src: project.load_source(src))
         _summary(project, lang)
+        with progress_bar() as progress:
+            task = progress.add_task("running the pipeline")
+            record = project.run(on_step=lambda name: progress.update(task, description=name))
+            if project.status()["tables"].get("order_items"):
+                progress.update(task, description="finding what is bought together")
+                project.basket()
+            progress.update(task, description="writing the report")
+            report = write_report(project, lang=lang)
+        console.print(f"{t('run', lang)} {record['run_id']}: "
+                      + ", ".join(s["model"] for s in record["steps"]), highlight=False)
+    console.print(f"{t('report_written', lang)}: {report}", highlight=False, soft_wrap=True)
 
 
 def _print_quality(report: dict, lang: str) -> None:

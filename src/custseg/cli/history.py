@@ -82,6 +82,7 @@ def runs_rm(
 
     with Project.open(project_dir) as project:
         snapshots.remove_run(project.connect(), run_id)
+        project.publish_runs()  # the shared registry forgets it too, when there is one
     console.print(f"removed run {run_id}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from custseg.config import CONFIG_FILE, STARTER_CONFIG
@@ -9,6 +11,9 @@ from custseg.errors import CustsegError
 from custseg.pipeline import Project
 
 DATASETS = ("retail", "cdnow")
+# what `custseg run` does in each demo: segmentations, and predictions where the history allows
+RUNS = {"retail": (["rfm-rules", "rfm-scores", "value-matrix", "lifecycle", "kmeans"], False),
+        "cdnow": (["rfm-rules", "rfm-scores", "kmeans"], True)}
 
 
 def _source_block(path: str, table: str, **extra: object) -> str:
@@ -46,6 +51,10 @@ def create_demo(dataset: str, directory: Path | str, *, language: str = "zh",
         for f in files:
             blocks.append(_source_block(f"data/{Path(f.path).name}", f.table))
     name = "CDNOW" if dataset == "cdnow" else "零售演示 retail demo"
-    text = STARTER_CONFIG.format(name=name, language=language) + "".join(blocks)
+    models, predict = RUNS[dataset]
+    text = re.sub(r"(?m)^models = .*$", f"models = {json.dumps(models)}",
+                  STARTER_CONFIG.format(name=name, language=language), count=1)
+    text = re.sub(r"(?m)^predict = false", f"predict = {str(predict).lower()}", text, count=1)
+    text += "".join(blocks)
     (directory / CONFIG_FILE).write_text(text, encoding="utf-8")
     return Project.open(directory)

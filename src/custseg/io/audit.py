@@ -2,6 +2,10 @@
 
 One append-only table ``audit_log(logged_at, user_name, action, target, detail)``;
 ``detail`` says what was done, never the personal values themselves.
+
+``con`` is where the log lives: an Ibis backend or a DuckDB connection of the project
+database, or the team's operational store (`custseg.io.store.open_store`, PostgreSQL when
+``[engine] operational_store`` is set).
 """
 
 from __future__ import annotations
@@ -12,17 +16,22 @@ AUDIT_DDL = """CREATE TABLE IF NOT EXISTS audit_log (logged_at TIMESTAMP, user_n
     action VARCHAR, target VARCHAR, detail VARCHAR)"""
 
 
+def _db(con):
+    """The DB-API-style connection behind ``con`` (an Ibis backend wraps one as ``.con``)."""
+    return getattr(con, "con", con)
+
+
 def record(con, *, user: str, action: str, target: str, detail: str = "") -> None:
     """Append one entry; ``action`` is e.g. ``view_personal``, ``export``, ``erase``."""
-    con.raw_sql(AUDIT_DDL)
-    con.con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
-                    [datetime.now(), user, action, target, detail])
+    _db(con).execute(AUDIT_DDL)
+    _db(con).execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)",
+                     [datetime.now(), user, action, target, detail])
 
 
 def entries(con, *, user: str | None = None, action: str | None = None,
             limit: int = 100) -> list[dict]:
     """The latest entries, newest first, optionally for one user or action."""
-    con.raw_sql(AUDIT_DDL)
+    _db(con).execute(AUDIT_DDL)
     where, params = [], []
     for column, value in (("user_name", user), ("action", action)):
         if value is not None:
@@ -31,6 +40,6 @@ def entries(con, *, user: str | None = None, action: str | None = None,
     sql = ("SELECT logged_at, user_name, action, target, detail FROM audit_log"
            + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY logged_at DESC LIMIT ?")
-    rows = con.con.execute(sql, [*params, limit]).fetchall()
+    rows = _db(con).execute(sql, [*params, limit]).fetchall()
     return [dict(zip(("logged_at", "user_name", "action", "target", "detail"), r, strict=True))
             for r in rows]

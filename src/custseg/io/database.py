@@ -20,7 +20,7 @@ import ibis
 from custseg import schema
 from custseg.config import Settings
 from custseg.errors import DatabaseBusyError, InputError
-from custseg.io import functions
+from custseg.io import erasure, functions, keys
 from custseg.io.encoding import sha256
 from custseg.io.readers import ReadResult, read_source, read_sql
 from custseg.io.rebuild import clean_database
@@ -120,6 +120,8 @@ def ensure_raw_table(con, table: str) -> None:
         for c in _raw_columns(table)
     )
     con.raw_sql(f"CREATE TABLE IF NOT EXISTS raw_{table} ({cols})")
+    for c in schema.column_names(table):  # columns added to the schema since it was created
+        con.raw_sql(f'ALTER TABLE raw_{table} ADD COLUMN IF NOT EXISTS "{c}" VARCHAR')
 
 
 def _q(name: str) -> str:
@@ -132,13 +134,16 @@ def _lit(value: str) -> str:
 
 def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: int,
                 source: str, *, derive_order_id: bool = False,
-                attributes_only: bool = False) -> tuple[int, int]:
+                attributes_only: bool = False, privacy: keys.Privacy | None = None,
+                settings: Settings | None = None) -> tuple[int, int, int]:
     """Append staged rows to raw_<table>; rows already present (same content and occurrence
     number within their file) are skipped so re-loading overlapping exports adds nothing.
 
     ``attributes_only`` is for customer attributes carried by another export (one copy per
     order line): rows without any attribute are left out and identical rows are kept once.
-    Returns (rows inserted, rows skipped as already loaded)."""
+    Rows of erased customers are dropped (`custseg.io.erasure.skip_erased`) and, when
+    personal data is encrypted, customer rows are encrypted before they are stored.
+    Returns (rows inserted, rows skipped as already loaded, rows of erased customers)."""
     names = schema.column_names(table)
     select = [f"{_q(columns[c])} AS {_q(c)}" if c in columns else f"NULL::VARCHAR AS {_q(c)}"
               for c in names]
@@ -164,12 +169,16 @@ def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: in
                md5(_content || {occurrence}) AS _hash, {', '.join(_q(c) for c in names)}
         FROM h {first}""")
     total = db.execute("SELECT count(*) FROM _incoming").fetchone()[0]
-    db.execute(f"""INSERT INTO raw_{table}
+    erased = 0
+    if privacy is not None and privacy.index_key is not None:
+        erased = erasure.skip_erased(db, table)
+        keys.protect_incoming(db, table, privacy, settings)
+    db.execute(f"""INSERT INTO raw_{table} BY NAME
         SELECT i.* FROM _incoming i ANTI JOIN raw_{table} r ON i._hash = r._hash""")
     inserted = db.execute(f"SELECT count(*) FROM raw_{table} WHERE _load_id = {load_id}"
                           ).fetchone()[0]
     db.execute("DROP TABLE _incoming")
-    return inserted, total - inserted
+    return inserted, total - erased - inserted, erased
 
 
 _SQL_TYPES = {"str": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "date": "DATE",
@@ -195,8 +204,13 @@ def load(con, settings: Settings, *, table: str, path: Path | None = None,
          url: str | None = None, query: str | None = None, sql_table: str | None = None,
          mapping: dict[str, str] | None = None, encoding: str = "auto",
          delimiter: str = "auto", sheet: str | None = None, header_row: int | None = None,
-         derive_order_id: bool = False) -> LoadReport:
-    """Load one source into ``table`` as one transaction; see the module docstring."""
+         derive_order_id: bool = False, privacy: keys.Privacy | None = None) -> LoadReport:
+    """Load one source into ``table`` as one transaction; see the module docstring.
+
+    ``privacy`` (from `custseg.io.keys.activate`) encrypts personal data and keeps erased
+    customers out; a project whose data is encrypted cannot load without its key.
+    """
+    keys.require_key(privacy, "loading data")
     started = time.perf_counter()
     source = str(path) if path is not None else str(url)
     if path is not None and not path.is_file():
@@ -220,18 +234,22 @@ def load(con, settings: Settings, *, table: str, path: Path | None = None,
         with transaction(db):
             load_id = db.execute("SELECT coalesce(max(load_id), 0) + 1 FROM load_log"
                                  ).fetchone()[0]
-            loaded, duplicate = _insert_raw(db, stage, table, found.columns, load_id, source,
-                                            derive_order_id=derive_order_id)
+            loaded, duplicate, erased = _insert_raw(
+                db, stage, table, found.columns, load_id, source,
+                derive_order_id=derive_order_id, privacy=privacy, settings=settings)
             if found.customer_columns:
                 _insert_raw(db, stage, "customers",
                             {"customer_id": found.columns["customer_id"],
                              **found.customer_columns},
-                            load_id, source, attributes_only=True)
-            _log_rejects(db, read, load_id, table, source)
+                            load_id, source, attributes_only=True, privacy=privacy,
+                            settings=settings)
+            _log_rejects(db, read, load_id, table, source, privacy)
             report = LoadReport(
                 source, table, "loaded", load_id, read.rows + len(read.rejects), loaded,
                 duplicate, len(read.rejects), 0.0, found.describe(), read.notes + found.notes,
             )
+            if erased:
+                report.notes.append(f"{erased:,} rows of erased customers skipped")
             _log_load(db, report, read, found, checksum, path is None, derive_order_id)
             clean_database(con, settings)
             report.seconds = round(time.perf_counter() - started, 3)
@@ -249,13 +267,15 @@ def drop_stage(db, stage: str) -> None:
             db.execute(f'DROP {kind} IF EXISTS "{name}"')
 
 
-def _log_rejects(db, read: ReadResult, load_id: int, table: str, source: str) -> None:
+def _log_rejects(db, read: ReadResult, load_id: int, table: str, source: str,
+                 privacy: keys.Privacy | None = None) -> None:
     if not read.rejects:
         return
     db.executemany(
         "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, 'unreadable_row', ?, ?, NULL, 'rejected', "
         "'read')",
-        [[load_id, table, source, r.row, r.column, r.reason, r.raw] for r in read.rejects],
+        [[load_id, table, source, r.row, r.column, r.reason, keys.protect_text(privacy, r.raw)]
+         for r in read.rejects],
     )
 
 

@@ -535,8 +535,10 @@ def read_sql(con, url: str, name: str, *, query: str | None = None,
     """Stage the result of a query (or a whole table) from a database given by URL (SQLAlchemy)."""
     import sqlalchemy as sa
 
+    from custseg.io.store import sqlalchemy_url
+
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(sqlalchemy_url(url))  # postgresql:// → psycopg 3
     except Exception as exc:  # bad URL or missing driver
         raise InputError(f"cannot use database URL: {exc}", path=url) from None
     try:

@@ -21,10 +21,13 @@ from custseg.cleaning.regions import normalize_regions
 from custseg.cleaning.standardize import parse_status
 from custseg.config import Settings
 from custseg.errors import CustsegError
+from custseg.io.keys import is_encrypted
+from custseg.privacy import blind
 
 _MAX_MERGE_STEPS = 50
 _LINEAGE = ["_load_id", "_source", "_row"]
 _ORDER_KEYS = ["order_id", "customer_id", "order_date", "amount"]
+HASH_COLUMNS = ("phone_hash", "email_hash", "id_number_hash")  # encrypted projects only
 
 
 @functools.lru_cache(maxsize=512)
@@ -82,7 +85,8 @@ def clean_database(con: ibis.BaseBackend, settings: Settings) -> None:
     orders = _orders(run, test_ids, mapping)
     run.table("orders", orders.drop("_source"))
     merged = rules.merge_customers(customers, con.table("orders"))
-    run.table("customers", merged.select(*schema.column_names("customers"), "region"))
+    hashes = [c for c in HASH_COLUMNS if c in merged.columns]
+    run.table("customers", merged.select(*schema.column_names("customers"), "region", *hashes))
     _order_checks(run, con.table("orders"), con.table("customers"))
     _others(run, test_ids, mapping)
     completeness_gate(run)
@@ -108,7 +112,11 @@ def _regions(run: _Run, rows: ibis.Table) -> ibis.Table:
 def _customers(run: _Run) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
     cs = run.settings.cleaning
     canonical = run.typed("customers")
-    rows = rules.customer_rows(canonical, _regions(run, canonical))
+    if is_encrypted(run.db):
+        rows = blind.customer_rows(canonical, run.con.table("raw_customers"),
+                                   _regions(run, canonical))
+    else:
+        rows = rules.customer_rows(canonical, _regions(run, canonical))
     overrides = run.con.table("quarantine_overrides")
     is_test = ibis.literal(False)
     if cs.test_accounts:

@@ -12,7 +12,10 @@ Every segmentation is stored as a run, in one transaction:
 - ``rfm_scores(run_id, customer_id, r_score, f_score, m_score)`` — for rfm-scores runs;
 - ``predictions(run_id, customer_id, p_alive, expected_purchases, expected_spend, clv,
   churn_probability, churn_level, propensity_30d, propensity_90d)`` — one row per customer of
-  a predict run (`save_predictions`); horizons and time units are in the run's config.
+  a predict run (`save_predictions`); horizons and time units are in the run's config;
+- ``run_charts(run_id, chart, data)`` — chart data of a run as JSON, one row per chart
+  (`save_charts`, `load_charts`): for clustering runs ``k_curve``, ``profile_heatmap``,
+  ``pca_scatter`` and ``clustering`` (K rule, preprocessing, reduction, rules, stability).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ RESULT_DDL = [
         p_alive DOUBLE, expected_purchases DOUBLE, expected_spend DOUBLE, clv DOUBLE,
         churn_probability DOUBLE, churn_level VARCHAR, propensity_30d DOUBLE,
         propensity_90d DOUBLE)""",
+    "CREATE TABLE IF NOT EXISTS run_charts (run_id VARCHAR, chart VARCHAR, data VARCHAR)",
 ]
 PREDICTION_COLUMNS = ("customer_id", "p_alive", "expected_purchases", "expected_spend", "clv",
                       "churn_probability", "churn_level", "propensity_30d", "propensity_90d")
@@ -123,11 +127,13 @@ def _insert_run(db, run_id: str, kind: str, as_of: date, config: dict) -> None:
 def save_segmentation(con, *, run_id: str, as_of: date, config: dict, model: str,
                       assignments: ibis.Table, summary: pd.DataFrame,
                       features: ibis.Table | None = None,
-                      details: tuple[str, ibis.Table] | None = None) -> None:
+                      details: tuple[str, ibis.Table] | None = None,
+                      charts: dict | None = None) -> None:
     """Store one segmentation run, all or nothing.
 
     ``assignments`` has ``customer_id, segment_id, segment_name``; ``details`` is an optional
-    (table name, expression) pair of per-customer model output such as RFM scores.
+    (table name, expression) pair of per-customer model output such as RFM scores; ``charts``
+    the run's chart data (`save_charts`).
     """
     ensure_result_tables(con)
     db = con.con
@@ -146,6 +152,32 @@ def save_segmentation(con, *, run_id: str, as_of: date, config: dict, model: str
                        f"FROM ({_sql(expr)})")
         if features is not None:
             _store_features(db, run_id, features)
+        if charts:
+            _insert_charts(db, run_id, charts)
+
+
+def _insert_charts(db, run_id: str, charts: dict) -> None:
+    db.executemany("INSERT INTO run_charts VALUES (?, ?, ?)",
+                   [[run_id, name, json.dumps(data, ensure_ascii=False, default=str)]
+                    for name, data in charts.items()])
+
+
+def save_charts(con, run_id: str, charts: dict) -> None:
+    """Store chart data of a run: ``{chart name: JSON-serialisable data}``, one row each."""
+    ensure_result_tables(con)
+    with transaction(con.con):
+        _insert_charts(con.con, run_id, charts)
+
+
+def load_charts(con, run_id: str) -> dict:
+    """``{chart name: data}`` stored for a run; empty when it has none."""
+    db = con.con
+    if db.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'run_charts'"
+                  ).fetchone() is None:
+        return {}
+    rows = db.execute("SELECT chart, data FROM run_charts WHERE run_id = ? ORDER BY chart",
+                      [run_id]).fetchall()
+    return {name: json.loads(data) for name, data in rows}
 
 
 def save_predictions(con, *, run_id: str, as_of: date, config: dict,
@@ -169,19 +201,22 @@ def _escaped(column: str) -> str:
 def export_assignments(con, run_id: str, path: Path) -> int:
     """Write ``customer_id, segment_id, segment_name`` of a run to .csv, .xlsx or .parquet.
 
-    Text cells of CSV and Excel files are escaped against formula injection. Returns the
-    number of rows written.
+    Text cells of CSV and Excel files are escaped against formula injection. Customers who
+    object to marketing are left out: the file is a list to act on (SPEC §10,
+    `custseg.privacy.consent.marketing_excluded`). Returns the number of rows written.
     """
+    from custseg.privacy.consent import marketing_excluded
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_FORMATS:
         raise CustsegError(f"cannot export to {path.name}: use {', '.join(EXPORT_FORMATS)}")
     db = con.con
     cols = ", ".join(EXPORT_COLUMNS if suffix == ".parquet" else map(_escaped, EXPORT_COLUMNS))
-    query = (f"SELECT {cols} FROM segment_assignments WHERE run_id = {_lit(run_id)} "
-             "ORDER BY customer_id")
-    rows = db.execute(f"SELECT count(*) FROM segment_assignments WHERE run_id = {_lit(run_id)}"
-                      ).fetchone()[0]
+    where = (f"run_id = {_lit(run_id)} AND customer_id NOT IN (SELECT customer_id FROM "
+             f"({_sql(marketing_excluded(con))}))")
+    query = f"SELECT {cols} FROM segment_assignments WHERE {where} ORDER BY customer_id"
+    rows = db.execute(f"SELECT count(*) FROM segment_assignments WHERE {where}").fetchone()[0]
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
         if rows > EXCEL_MAX_ROWS:
