@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from custseg.pipeline import Project
+
+# CLI tables are as wide as the terminal; pytest-xdist workers have none, so fix the width the
+# tests read (before any test module builds the CLI's consoles)
+os.environ["COLUMNS"] = "240"
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CDNOW = SHARED_DATA / "cdnow"

@@ -20,8 +20,8 @@ app = typer.Typer(
     help="custseg — customer segmentation and tiering (客户细分 / 客户分级).",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)  # a path or message is never broken across lines
+err = Console(stderr=True, soft_wrap=True)
 
 ProjectOpt = Annotated[Path, typer.Option("--project", "-p", help="Project folder.",
                                           show_default=True)]
