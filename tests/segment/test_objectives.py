@@ -4,6 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from custseg.cli import app
+from custseg.cli._app import console
 from custseg.config import Settings
 from custseg.errors import CustsegError
 from custseg.segment import MODELS
@@ -47,7 +48,8 @@ def counts(output: str, ids: list[str]) -> dict[str, int]:
     return out
 
 
-def test_cli_value_matrix_and_cut_churn_on_cdnow(cdnow_project_dir):
+def test_cli_value_matrix_and_cut_churn_on_cdnow(cdnow_project_dir, monkeypatch):
+    monkeypatch.setattr(console, "width", 80)  # the narrow layout: one block per segment
     result = runner.invoke(app, ["segment", "--model", "value-matrix", "--as-of", "1998-06-30",
                                  "--project", str(cdnow_project_dir)], terminal_width=80)
     assert result.exit_code == 0, result.output

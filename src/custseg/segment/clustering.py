@@ -254,7 +254,7 @@ class ClusterSegmenter(Segmenter):
         rng = np.random.default_rng(self.random_state)
         rows = np.sort(rng.choice(n, SCATTER_ROWS, replace=False)) if n > SCATTER_ROWS \
             else np.arange(n)
-        if scaled.shape[1] >= 2 and n >= 2:
+        if scaled.shape[1] >= 2 and n >= 2 and scaled.var(axis=0).sum() > 0:
             pca = PCA(n_components=2, svd_solver="full").fit(scaled)
             xy, explained = pca.transform(scaled[rows]), pca.explained_variance_ratio_
         else:

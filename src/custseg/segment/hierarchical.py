@@ -29,6 +29,7 @@ is the share of sample customers whose assigned cluster is their Ward cluster.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -43,8 +44,10 @@ def ward_cuts(X: np.ndarray):
     """Ward linkage of ``X`` and a function giving, for ``n``, the cut's labels (0 …),
     centroids and within-cluster sum of squares."""
     from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
 
-    tree = linkage(X, method="ward") if len(X) > 1 else None
+    # condensed distances: a tiny sample could otherwise pass for a distance matrix
+    tree = linkage(pdist(X), method="ward") if len(X) > 1 else None
 
     def cut(n: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, float]:
         labels = (fcluster(tree, t=n, criterion="maxclust") - 1 if tree is not None
@@ -64,7 +67,11 @@ class _Nearest:
         from sklearn.neighbors import NearestCentroid
 
         n = len(np.unique(labels))
-        self.estimator = NearestCentroid().fit(X, labels) if 1 < n < len(X) else None
+        self.estimator = None
+        if 1 < n < len(X):
+            with warnings.catch_warnings():  # within-class spread only matters for shrinkage
+                warnings.filterwarnings("ignore", "self.within_class_std_dev_", UserWarning)
+                self.estimator = NearestCentroid().fit(X, labels)
         self.centroids = (self.estimator.centroids_ if self.estimator is not None else
                           np.vstack([X[labels == j].mean(axis=0) for j in range(n)]))
 
