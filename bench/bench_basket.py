@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from _common import peak_mib
 
 CHUNK = 1_000_000
 AS_OF = date(2025, 12, 31)
@@ -114,15 +115,6 @@ def build_project(orders: Path, items: Path, out: Path) -> Path:
         db.execute("INSERT INTO customers BY NAME SELECT DISTINCT customer_id FROM orders")
         db.execute("CHECKPOINT")
     return folder
-
-
-def peak_mib() -> float:
-    """Peak RSS of this process (VmHWM: a forked child's ru_maxrss starts at its parent's)."""
-    try:
-        kib = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
-    except (OSError, IndexError):
-        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(kib / 1024, 1)
 
 
 def run_custseg(project_dir: Path, files: list[Path], min_support: float, max_len: int

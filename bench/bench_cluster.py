@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import peak_mib
 
 CHUNK = 1_000_000
 GROUPS = [  # share, R days, F orders, M spend
@@ -82,15 +83,6 @@ def generate(n: int, out: Path) -> Path:
     writer.close()
     tmp.rename(path)
     return path
-
-
-def peak_mib() -> float:
-    """Peak RSS of this process (VmHWM: a forked child's ru_maxrss starts at its parent's)."""
-    try:
-        kib = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
-    except (OSError, IndexError):
-        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(kib / 1024, 1)
 
 
 def _timed(model, parts: dict, *names: str) -> None:

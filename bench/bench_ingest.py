@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import peak_mib
 
 CHUNK = 1_000_000
 STATUS = (["completed", "cancelled", "refunded", "pending"], [0.86, 0.06, 0.05, 0.03])
@@ -89,17 +90,6 @@ def generate(rows: int, out: Path) -> tuple[Path, Path]:
     tmp_csv.rename(csv_path)
     tmp_pq.rename(pq_path)
     return csv_path, pq_path
-
-
-def peak_mib() -> float:
-    """This process's peak RSS. VmHWM, not ru_maxrss: on Linux a child's ru_maxrss starts at
-    the parent's RSS when it was forked, which would hide small peaks behind the generator's."""
-    try:
-        status = Path("/proc/self/status").read_text()
-        kib = int(status.split("VmHWM:")[1].split()[0])
-    except (OSError, IndexError):
-        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    return round(kib / 1024, 1)
 
 
 def child(kind: str, src: Path, work: Path) -> dict:

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from _common import peak_mib
 
 CHUNK = 1_000_000
 AS_OF = date(2025, 12, 31)
@@ -118,15 +119,6 @@ def build_project(parquet: Path, rows: int, out: Path) -> Path:
         db.execute("INSERT INTO customers BY NAME SELECT DISTINCT customer_id FROM orders")
         db.execute("CHECKPOINT")
     return folder
-
-
-def peak_mib() -> float:
-    """Peak RSS of this process (VmHWM: a forked child's ru_maxrss starts at its parent's)."""
-    try:
-        kib = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0])
-    except (OSError, IndexError):
-        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(kib / 1024, 1)
 
 
 def run_custseg_segment(project_dir: Path, parquet: Path) -> dict:
