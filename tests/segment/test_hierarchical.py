@@ -9,7 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 from custseg.errors import ConfigError
 from custseg.segment import MODELS, build
 from custseg.segment.clustering import NEVER
-from custseg.segment.hierarchical import HierarchicalSegmenter, ward_cuts
+from custseg.segment.hierarchical import HierarchicalSegmenter, _Nearest, ward_cuts
 from tests.segment.planted import NEVER_ORDERED, labels, planted_frame, table
 
 
@@ -89,3 +89,12 @@ def test_tiny_table_every_customer_gets_one_segment(frame):
     out = model.assign(table(small)).execute()
     assert model.k_ == 2 and len(out) == 2 + NEVER_ORDERED
     assert out.segment_id.value_counts().to_dict() == {NEVER.id: NEVER_ORDERED, "C1": 1, "C2": 1}
+
+
+def test_nearest_centroid_of_clusters_without_spread():
+    """Repeated points give a zero within-cluster spread in every feature; sklearn divides
+    by it for shrinkage, which is off, so the fit must neither warn nor fail."""
+    X = np.array([[0.0, 5.0], [0.0, 5.0], [3.0, 1.0], [3.0, 1.0], [3.0, 1.0]])
+    nearest = _Nearest(X, np.array([0, 0, 1, 1, 1]))
+    assert nearest.estimator is not None
+    assert nearest.predict(np.array([[0.2, 4.0], [2.5, 1.5]])).tolist() == [0, 1]

@@ -69,7 +69,9 @@ class _Nearest:
         n = len(np.unique(labels))
         self.estimator = None
         if 1 < n < len(X):
-            with warnings.catch_warnings():  # within-class spread only matters for shrinkage
+            # within-class spread and deviations only matter for shrinkage, which is off;
+            # with a zero spread in every feature they divide by zero
+            with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
                 warnings.filterwarnings("ignore", "self.within_class_std_dev_", UserWarning)
                 self.estimator = NearestCentroid().fit(X, labels)
         self.centroids = (self.estimator.centroids_ if self.estimator is not None else
