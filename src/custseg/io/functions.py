@@ -25,7 +25,9 @@ def _formats(day_first: bool) -> str:
 
 
 MACROS = [
-    f"cs_halfwidth(s) AS translate(s, '{_FULL}', '{_HALF}')",
+    # translate walks every character; ASCII text (bytes = characters) has nothing to fold
+    f"cs_halfwidth(s) AS CASE WHEN strlen(s) = length(s) THEN s "
+    f"ELSE translate(s, '{_FULL}', '{_HALF}') END",
     "cs_money_text(s) AS regexp_replace(cs_halfwidth(s), "
     r"'(?i)(rmb|cny|usd|元|¥|￥|\$|\s|'''')', '', 'g')",
     r"cs_unparen(t) AS CASE WHEN regexp_matches(t, '^\(.*\)$') "
