@@ -230,6 +230,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report_member_email": {"zh": "邮箱（脱敏）", "en": "e-mail (masked)"},
     "report_member_province": {"zh": "省份", "en": "province"},
     "report_member_city": {"zh": "城市", "en": "city"},
+    "report_member_encrypted": {"zh": "已加密，无密钥（CUSTSEG_KEY 或 [privacy] key_file）",
+                                "en": "encrypted, no key (CUSTSEG_KEY or [privacy] key_file)"},
     "report_basket": {"zh": "关联规则", "en": "Association rules"},
     "report_missing_basket": {"zh": "尚未运行购物篮分析（custseg basket）。",
                               "en": "No basket analysis yet (custseg basket)."},

@@ -127,3 +127,29 @@ def test_personal_data_encrypted_at_rest_is_revealed_then_masked(project, tmp_pa
     assert all(r[4].startswith("138") and "****" in r[4] for r in rows)
     html = write_report(project, out=tmp_path / "r.html").read_text("utf-8")
     assert "13812340001" not in html and "Jane Doe" not in html
+
+
+@pytest.mark.slow
+def test_member_lists_say_so_when_encrypted_data_has_no_key(project, tmp_path, monkeypatch):
+    from custseg.io import keys
+    from custseg.pipeline import Project
+    from tests.reports.conftest import write_sources
+
+    monkeypatch.delenv(keys.ENV_KEY, raising=False)
+    project.init_key()
+    customers, orders = write_sources(tmp_path, customers=12)
+    project.ingest([customers], table="customers")
+    project.ingest([orders], table="orders")
+    project.segment("rfm-rules")
+    project.close()
+    (project.directory / "custseg.key").rename(tmp_path / "elsewhere.key")
+    with Project.open(project.directory) as locked:
+        assert not locked.privacy.readable
+        book = write_workbook(locked, tmp_path / "locked.xlsx", lang="en")
+    rows = list(load_workbook(book)["Members rfm-rules"].iter_rows(min_row=2, values_only=True))
+    note = "encrypted, no key (CUSTSEG_KEY or [privacy] key_file)"
+    assert len(rows) == 12
+    assert all(r[3] == note and r[4] == note for r in rows)  # name, phone
+    assert all(r[5] is None and r[7] for r in rows)  # no e-mail stored; city is not personal
+    with zipfile.ZipFile(book) as z:
+        assert not any("enc1:" in z.read(n).decode() for n in z.namelist())

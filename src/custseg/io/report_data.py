@@ -1,7 +1,8 @@
 """Small aggregates of the result tables that reports and workbooks show.
 
 Every function returns a few rows (per score cell, per level, per rule), except `members`,
-which is the customer list per segment of one run for execution (masked by the caller).
+which is the customer list per segment of one run for execution (decrypted and masked by
+the caller).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def prediction_levels(con, run_id: str) -> list[dict]:
 
 def members(con, run_id: str) -> pd.DataFrame:
     """``segment_id, segment_name, customer_id`` and contact fields of every customer of a
-    segmentation run, by segment and customer; personal fields are still in clear."""
+    segmentation run, by segment and customer; personal fields as stored (tokens when
+    encrypted at rest: the caller decrypts, then masks)."""
     seg = con.table("segment_assignments")
     seg = seg.filter(seg.run_id == run_id)
     cust = con.table("customers")

@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter
 from custseg.errors import CustsegError
 from custseg.io import report_data
 from custseg.io.results import EXCEL_MAX_ROWS
-from custseg.privacy.masking import mask_frame
+from custseg.privacy.encryption import is_token
+from custseg.privacy.masking import MASKERS, mask_frame
 from custseg.reports.context import ReportContext
 from custseg.reports.sections import catalog, playbook, quality, segments
 
@@ -90,10 +91,22 @@ def _playbook_sheet(ctx) -> tuple[list[str], list[list]]:
                      for e in rows]
 
 
-def _members_sheet(ctx, run: dict) -> tuple[list[str], list[list]]:
-    frame = report_data.members(ctx.con, run["run_id"])
+def _masked_members(ctx, frame):
+    """Personal columns decrypted with the project's key (`custseg.io.keys.Privacy`), then
+    masked; without the key, an encrypted value says so instead of looking empty."""
     privacy = getattr(ctx.project, "privacy", None)
-    frame = mask_frame(privacy.reveal_frame(frame) if privacy is not None else frame)
+    if privacy is None:
+        return mask_frame(frame)
+    locked = {} if privacy.readable else {
+        c: frame[c].map(is_token).astype(bool) for c in MASKERS if c in frame.columns}
+    frame = mask_frame(privacy.reveal_frame(frame))
+    for column, hidden in locked.items():
+        frame[column] = frame[column].astype(object).mask(hidden, ctx.t("report_member_encrypted"))
+    return frame
+
+
+def _members_sheet(ctx, run: dict) -> tuple[list[str], list[list]]:
+    frame = _masked_members(ctx, report_data.members(ctx.con, run["run_id"]))
     names = {s["segment_id"]: s[f"name_{ctx.lang}"] for s in run.get("segments", [])}
     frame["segment_name"] = frame.segment_id.map(names).fillna(frame.segment_name)
     columns = [ctx.t(f"report_member_{c}") for c in frame.columns]
