@@ -186,5 +186,5 @@ def explain(con, settings: Settings, customer_id: str, *, all_runs: bool = False
     out["predictions"] = _predictions(con, settings, cid, all_runs)
     if out["objects_profiling"]:
         out["note"] = ("the customer objects to profiling: runs since the objection hold no "
-                       "assignment for them")
+                       "assignment or prediction for them")
     return out

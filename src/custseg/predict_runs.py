@@ -5,6 +5,10 @@ exposes it. Every model reads only orders on or before D: the BG/NBD/Gamma-Gamma
 at D, the classifiers' latest labels end at D (`custseg.predict._supervised`), and the BG/NBD
 holdout check is a calibration period ending before D with D as the end of its holdout.
 The churn classifier's 1 − P(alive) baseline sees only the orders up to D − N.
+
+Customers who object to profiling are left out of every model, fitted or scored, and
+counted (SPEC §10, `custseg.privacy.consent.without_objectors`), as segmentations do:
+stored predictions, their exports and what the API answers hold none of them.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from custseg.predict import (
     with_label,
 )
 from custseg.predict.propensity import HORIZONS_DAYS
+from custseg.privacy.consent import marketing_excluded, without, without_objectors
 from custseg.runs import _config, resolve_as_of
 
 UNIT_NAMES = {"W": "weeks", "D": "days"}
@@ -45,7 +50,8 @@ class PredictionResult:
     history is too short); ``churn`` and ``propensity`` the classifiers' validation reports
     (``churn`` also holds ``baseline``: 1 − P(alive) of a BG/NBD fitted up to D − N on the same
     validation customers, ``beats_baseline`` and a ``verdict`` in en/zh);
-    ``levels`` the customers per churn-risk level.
+    ``levels`` the customers per churn-risk level; ``excluded_objects_profiling`` the
+    customers left out because they object to profiling.
     """
 
     run_id: str
@@ -60,9 +66,17 @@ class PredictionResult:
     propensity: dict[str, dict]
     levels: list[dict]
     cuts: dict = field(default_factory=dict)
+    excluded_objects_profiling: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def _inputs(con) -> tuple[dict[str, ibis.Table], int]:
+    """The input tables every prediction model reads, without objectors to profiling, and
+    how many customers that leaves out."""
+    tables, left_out = without_objectors(results.input_tables(con))
+    return tables, int(left_out.to_pyarrow().as_py())
 
 
 def _stage(con, expr: ibis.Table, name: str) -> ibis.Table:
@@ -193,10 +207,12 @@ class CLVFit:
     bgnbd: dict
     gamma_gamma: dict
     exported: int | None = None
+    excluded_objects_profiling: int = 0
 
     def to_dict(self) -> dict:
         """The contract of ``custseg predict clv --json``: ``bgnbd`` {r, alpha, a, b, loglik},
-        ``gamma_gamma`` {p, q, gamma, loglik}, plus dates, units and customer counts."""
+        ``gamma_gamma`` {p, q, gamma, loglik}, plus dates, units and customer counts (those
+        left out as objectors to profiling too)."""
         def flat(fit: dict) -> dict:
             return {**fit["params"], "loglik": fit["log_likelihood"],
                     "converged": fit["converged"], "n_customers": fit["customers"]}
@@ -204,6 +220,7 @@ class CLVFit:
         return {"as_of": self.as_of, "calibration_end": self.calibration_end,
                 "time_unit": self.time_unit, "time_unit_name": UNIT_NAMES[self.time_unit],
                 "horizon": self.horizon, "n_customers": self.customers,
+                "excluded_objects_profiling": self.excluded_objects_profiling,
                 "bgnbd": flat(self.bgnbd), "gamma_gamma": flat(self.gamma_gamma)}
 
 
@@ -216,14 +233,15 @@ def fit_clv(con, settings: Settings, *, as_of: date | None = None,
     """Fit only BG/NBD + Gamma-Gamma on the purchases up to ``calibration_end`` (default D).
 
     Nothing is stored; ``export`` (a .csv/.xlsx/.parquet path) receives `CLV_EXPORT_COLUMNS`
-    per customer of the summary.
+    per customer of the summary, objectors to marketing left out.
     """
     unit, horizon = _unit_horizon(settings, horizon, time_unit)
     as_of = resolve_as_of(con, settings, as_of)
     end = calibration_end or as_of
     if end > as_of:
         raise CustsegError(f"--calibration-end {end} is after the as-of date {as_of}")
-    orders = con.table("orders")
+    tables, left_out = _inputs(con)
+    orders = tables["orders"]
     bought = purchases(orders.filter(orders.order_date.cast("date") <= end))
     _history_days(bought, end)
     try:
@@ -231,11 +249,12 @@ def fit_clv(con, settings: Settings, *, as_of: date | None = None,
                               rate=settings.prediction.annual_discount_rate)
         exported = None
         if export is not None:
-            exported = results.export_rows(con, clv.select(*CLV_EXPORT_COLUMNS), export,
-                                           sheet="clv")
+            rows = without(clv.select(*CLV_EXPORT_COLUMNS), marketing_excluded(con))
+            exported = results.export_rows(con, rows, export, sheet="clv")
         return CLVFit(as_of=as_of, calibration_end=end, time_unit=unit, horizon=horizon,
                       customers=model.n_customers_, bgnbd=_model_params(model.transactions_),
-                      gamma_gamma=_model_params(model.spend_), exported=exported)
+                      gamma_gamma=_model_params(model.spend_), exported=exported,
+                      excluded_objects_profiling=left_out)
     finally:
         results.drop(con, "_pred_summary", "_pred_clv")
 
@@ -246,7 +265,7 @@ def predict(con, settings: Settings, *, as_of: date | None = None,
     cfg = settings.prediction
     unit, horizon = _unit_horizon(settings, horizon, time_unit)
     as_of = resolve_as_of(con, settings, as_of)
-    tables = results.input_tables(con)
+    tables, left_out = _inputs(con)
     orders = tables["orders"]
     bought = purchases(orders.filter(orders.order_date.cast("date") <= as_of))
     history = _history_days(bought, as_of)
@@ -272,11 +291,13 @@ def predict(con, settings: Settings, *, as_of: date | None = None,
             gamma_gamma=_model_params(clv_model.spend_), holdout=holdout,
             churn=churn.validation_,
             propensity={f"{m.horizon_days}d": m.validation_ for m in propensity},
-            levels=_levels(con, predictions), cuts=levels.cuts_)
+            levels=_levels(con, predictions), cuts=levels.cuts_,
+            excluded_objects_profiling=left_out)
         config = _config(settings, "predict", as_of, settings.project.language)
         config |= {"time_unit": unit, "horizon": horizon,
+                   "excluded_objects_profiling": left_out,
                    "validation": {k: v for k, v in result.to_dict().items()
-                                  if k not in ("run_id", "levels")}}
+                                  if k not in ("run_id", "levels", "excluded_objects_profiling")}}
         results.save_predictions(con, run_id=run_id, as_of=as_of, config=config,
                                  predictions=predictions)
     finally:

@@ -8,8 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from custseg.cli import app
+from custseg.io import profiles
+from custseg.io.results import export_predictions
 from custseg.pipeline import Project
-from custseg.predict_runs import PredictionResult
+from custseg.predict_runs import PredictionResult, fit_clv
 from tests.conftest import CDNOW, rows
 from tests.predict.data import D, after_d, planted_orders
 
@@ -84,6 +86,48 @@ def test_churn_report_has_the_p_alive_baseline(tmp_path, planted):
     assert churn["beats_baseline"] == (churn["auc"] > base["auc"])
     assert set(churn["verdict"]) == {"en", "zh"}
     assert f"{base['auc']:.3f}" in churn["verdict"]["en"]
+
+
+def _exported_ids(path) -> set[str]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {r["customer_id"] for r in csv.DictReader(fh)}
+
+
+@pytest.mark.slow
+def test_objectors_to_profiling_are_left_out_of_predictions_and_counted(tmp_path, planted):
+    ids, orders = planted
+    folder = _project(tmp_path / "o", orders)
+    objectors, silent = set(ids[:3]), ids[3]  # silent objects to marketing only
+    consent = tmp_path / "consent.csv"
+    consent.write_text("客户编号,拒绝画像,退订\n" + "".join(
+        f"{c},{'是' if c in objectors else '否'},{'是' if c == silent else ''}\n" for c in ids),
+        encoding="utf-8")
+    with Project.open(folder) as p:
+        db = p.connect().con
+        before = p.predict(as_of=D)
+        assert profiles.customer_predictions(db, ids[0])["run_id"] == before.run_id
+        p.ingest([consent], table="customers")
+        result = p.predict(as_of=D)
+        stored = {r[0] for r in rows(p, "SELECT customer_id FROM predictions WHERE "
+                                        f"run_id = '{result.run_id}'")}
+        config = json.loads(rows(p, f"SELECT config FROM runs WHERE run_id = '{result.run_id}'"
+                                 )[0][0])
+        exported = export_predictions(p.connect(), result.run_id, ("clv",), tmp_path / "p.csv")
+        answers = [profiles.customer_predictions(db, c) for c in (ids[0], silent)]
+        clv = fit_clv(p.connect(), p.settings, as_of=D, export=tmp_path / "clv.csv")
+    assert result.excluded_objects_profiling == config["excluded_objects_profiling"] == 3
+    assert stored == set(ids) - objectors and result.customers == len(ids) - 3
+    assert result.bgnbd["customers"] == len(ids) - 3  # not fitted on either
+    assert answers[0] is None and answers[1]["run_id"] == result.run_id
+    assert exported == len(ids) - 4
+    assert _exported_ids(tmp_path / "p.csv") == set(ids) - objectors - {silent}
+    assert clv.excluded_objects_profiling == 3 and clv.customers == len(ids) - 3
+    assert _exported_ids(tmp_path / "clv.csv") == set(ids) - objectors - {silent}
+    out = runner.invoke(app, ["predict", "clv", "--as-of", D.isoformat(), "--project",
+                              str(folder)], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "3 customers who object to profiling were left out of these predictions" in (
+        out.output)
 
 
 def test_cli_text_output_names_units_and_days(tmp_path, planted):

@@ -151,6 +151,14 @@ def _print_verdict(result, lang: str) -> None:
                       soft_wrap=True)
 
 
+def _print_left_out(count: int, lang: str) -> None:
+    """The line saying how many objectors to profiling the predictions left out."""
+    from custseg.privacy.consent import objection_notice
+
+    if count:
+        console.print(objection_notice(count, "predictions").text(lang), highlight=False)
+
+
 def _print_predictions(result, lang: str) -> None:
     """Fitted BG/NBD and Gamma-Gamma parameters, validation figures, churn-risk levels."""
     from custseg.predict import LEVELS
@@ -160,6 +168,7 @@ def _print_predictions(result, lang: str) -> None:
     console.print(f"[bold]Predictions as of {result.as_of}[/] · time unit: {unit} "
                   f"({result.time_unit}) · CLV horizon {result.horizon:g} {unit} · "
                   f"{result.customers:,} customers", highlight=False)
+    _print_left_out(result.excluded_objects_profiling, lang)
     bg, gg = result.bgnbd, result.gamma_gamma
     console.print(f"BG/NBD ({bg['customers']:,} customers): r = {_f(bg['params']['r'])}, "
                   f"α = {_f(bg['params']['alpha'])} {unit}, a = {_f(bg['params']['a'])}, "
@@ -204,7 +213,7 @@ def _parse_unit(text: str | None) -> str | None:
                            ) from None
 
 
-def _print_clv(fit) -> None:
+def _print_clv(fit, lang: str) -> None:
     from custseg.predict_runs import UNIT_NAMES
 
     unit = UNIT_NAMES[fit.time_unit]
@@ -220,6 +229,7 @@ def _print_clv(fit) -> None:
         f"(dropout after a purchase ~ beta(a, b), mean a/(a+b) = "
         f"{bg['a'] / (bg['a'] + bg['b']):.3f}); log-likelihood "
         f"{fit.bgnbd['log_likelihood']:,.1f}", highlight=False, soft_wrap=True)
+    _print_left_out(fit.excluded_objects_profiling, lang)
     q = gg["q"]
     mean = f"{gg['p'] * gg['gamma'] / (q - 1):,.2f}" if q > 1 else "∞"
     console.print(
@@ -260,10 +270,11 @@ def predict_clv(
     with Project.open(project_dir) as project:
         fit = fit_clv(project.connect(), project.settings, as_of=day, calibration_end=end,
                       horizon=horizon, time_unit=unit, export=export)
+        lang = project.settings.project.language
     if as_json:
         console.print_json(json.dumps(fit.to_dict(), default=str, ensure_ascii=False))
         return
-    _print_clv(fit)
+    _print_clv(fit, lang)
     if export is not None:
         console.print(f"exported: {export} ({fit.exported:,})", highlight=False)
 
@@ -282,13 +293,15 @@ def _predict_part(part: str, columns: tuple[str, ...], as_of: str | None,
                 if export is not None else None)
     if as_json:
         data = result.to_dict()
-        out = {k: data[k] for k in ("run_id", "as_of", "customers", part)}
+        out = {k: data[k] for k in ("run_id", "as_of", "customers",
+                                    "excluded_objects_profiling", part)}
         if part == "churn":
             out |= {"levels": data["levels"], "cuts": data["cuts"]}
         console.print_json(json.dumps(out, default=str, ensure_ascii=False))
         return
     console.print(f"[bold]{part} as of {result.as_of}[/] · {result.customers:,} customers",
                   highlight=False)
+    _print_left_out(result.excluded_objects_profiling, lang)
     console.print(_validation_table(result, (part,)))
     if part == "churn":
         _print_verdict(result, lang)

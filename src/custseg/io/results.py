@@ -258,10 +258,14 @@ def export_rows(con, rows: ibis.Table | str, path: Path, *, sheet: str = "predic
 
 def export_predictions(con, run_id: str, columns: tuple[str, ...] | list[str],
                        path: Path) -> int:
-    """Write ``customer_id`` and ``columns`` of a predict run's `predictions` rows."""
+    """Write ``customer_id`` and ``columns`` of a predict run's `predictions` rows, without
+    customers who object to marketing (a list to act on, as in `export_assignments`)."""
+    from custseg.privacy.consent import marketing_excluded
+
     unknown = [c for c in columns if c not in PREDICTION_COLUMNS]
     if unknown:
         raise CustsegError(f"predictions have no column(s) {', '.join(unknown)}")
     names = ", ".join(["customer_id", *[c for c in columns if c != "customer_id"]])
-    return export_rows(con, f"SELECT {names} FROM predictions WHERE run_id = {_lit(run_id)}",
-                       path)
+    return export_rows(con, f"SELECT {names} FROM predictions WHERE run_id = {_lit(run_id)} "
+                       "AND customer_id NOT IN (SELECT customer_id FROM "
+                       f"({_sql(marketing_excluded(con))}))", path)

@@ -5,7 +5,9 @@ who objected (是/yes/true/1 in the source; headers such as 拒绝画像 or 退�
 see `custseg.schema`). NULL means no objection is recorded.
 
 - Objectors to profiling are left out of segmentations: no assignment, no export, not in the
-  counts of template 1 (the run says how many were left out).
+  counts of template 1 (the run says how many were left out). Predictions leave them out
+  the same way, fitting and scoring included (`without_objectors`).
+- Exports for action (segment members, predictions) leave out `marketing_excluded`.
 - Campaign lists leave out `marketing_excluded`: objectors to marketing, and objectors to
   profiling too, since a list drawn from segments is built by profiling.
 
@@ -22,6 +24,8 @@ see `custseg.schema`). NULL means no objection is recorded.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import ibis
 
@@ -64,14 +68,30 @@ def without(rows: ibis.Table, excluded: ibis.Table) -> ibis.Table:
     return rows.anti_join(excluded, "customer_id")
 
 
+def without_objectors(tables: Mapping[str, ibis.Table]
+                      ) -> tuple[dict[str, ibis.Table], ibis.Scalar]:
+    """Input tables (by name, ``customers`` among them) without the rows of customers who
+    object to profiling, and how many customers that leaves out."""
+    objectors = profiling_objectors(tables["customers"])
+    kept = {name: without(t, objectors) if "customer_id" in t.columns else t
+            for name, t in tables.items()}
+    return kept, objectors.count()
+
+
 def consent_counts(customers: ibis.Table) -> ibis.Table:
     """One row: how many customers object to profiling and to marketing."""
     return customers.aggregate(**{c: customers.count(where=_flag(customers, c))
                                   for c in CONSENT_COLUMNS})
 
 
-def objection_notice(count: int) -> Notice:
-    """The line template 1 shows when objectors to profiling were left out."""
-    return Notice("info", f"{count:,} 位客户反对画像，未纳入本次细分（不计入客户数）",
-                  f"{count:,} customers who object to profiling were left out of this "
-                  "segmentation (not counted)")
+_LEFT_OUT_OF = {"segmentation": ("本次细分", "this segmentation"),
+                "predictions": ("本次预测", "these predictions")}
+
+
+def objection_notice(count: int, of: str = "segmentation") -> Notice:
+    """The line template 1 (or a prediction run) shows when objectors to profiling were
+    left out; ``of`` is ``segmentation`` or ``predictions``."""
+    zh, en = _LEFT_OUT_OF[of]
+    return Notice("info", f"{count:,} 位客户反对画像，未纳入{zh}（不计入客户数）",
+                  f"{count:,} customers who object to profiling were left out of {en} "
+                  "(not counted)")
