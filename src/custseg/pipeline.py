@@ -410,11 +410,20 @@ class Project:
         log as done ``by`` whom, without the erased values (`custseg.io.erasure.erase`).
 
         The customer's rows leave every table (raw, canonical, identity map, snapshots,
-        predictions, campaign tables); later loads skip them. Returns what was removed.
+        predictions, campaign tables); later loads skip them. With ``[engine]
+        operational_store`` the audit log there is redacted the same way, over a connection of
+        its own (one transaction). Returns what was removed.
         """
         from custseg.io.erasure import erase
 
-        return erase(self.connect(), self.settings, self.privacy, customer_id, by=by)
+        url = self.settings.engine.operational_store
+        if not url:
+            return erase(self.connect(), self.settings, self.privacy, customer_id, by=by)
+        from custseg.io.store import PostgresStore
+
+        with PostgresStore(url) as store:
+            return erase(self.connect(), self.settings, self.privacy, customer_id, by=by,
+                         store=store)
 
     def explain(self, customer_id: str, *, all_runs: bool = False,
                 lang: str | None = None) -> dict:

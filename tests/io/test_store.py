@@ -135,3 +135,38 @@ def test_accounts_run_unchanged_on_the_server(postgres_url, project):
 def test_unreachable_store_names_the_setting(project):
     with pytest.raises(Exception, match=r"operational_store postgresql://x:\*\*\*@"):
         PostgresStore("postgresql://x:secret@127.0.0.1:1/none")
+
+
+@pytest.mark.slow
+def test_erasure_redacts_the_audit_log_on_the_server(postgres_url, tmp_path):
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "customers.csv").write_text(
+        "客户编号,姓名,手机号\nK01,周一,13911112222\nK02,吴二,13933334444\n", encoding="utf-8")
+    (files / "orders.csv").write_text("订单号,客户编号,下单时间,实付金额\n"
+                                      "Q1,K01,2024-05-01,100\nQ2,K02,2024-05-02,50\n",
+                                      encoding="utf-8")
+    config = f'[engine]\noperational_store = "{postgres_url}"\n'
+    with _write_config(tmp_path / "p", config) as project:
+        project.ingest([files / "customers.csv"], table="customers")
+        project.ingest([files / "orders.csv"], table="orders")
+        store = project.store()
+        store.execute("DROP TABLE IF EXISTS audit_log")  # the server is shared by the tests
+        store.execute(audit.AUDIT_DDL)
+        try:
+            audit.record(store, user="ana", action="view_personal", target="customer K01",
+                         detail="phone 13911112222 shown")
+            audit.record(store, user="ana", action="export", target="customer K02",
+                         detail="attributes")
+            done = project.erase("K01", by="dpo")
+            logged = store.execute("SELECT user_name, action, target, detail FROM audit_log "
+                                   "WHERE user_name IN ('ana', 'dpo') ORDER BY logged_at"
+                                   ).fetchall()
+        finally:
+            store.execute("DROP TABLE IF EXISTS audit_log")
+    tag = f"customer {done['customer']}"
+    assert logged[:2] == [("ana", "view_personal", tag, "phone [erased] shown"),
+                          ("ana", "export", "customer K02", "attributes")]
+    assert logged[2][:3] == ("dpo", "erase", tag) and len(logged) == 3
+    assert done["scrubbed"]["operational_store.audit_log.target"] == 1
+    assert not any("K01" in str(v) or "13911112222" in str(v) for r in logged for v in r)

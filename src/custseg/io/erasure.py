@@ -8,10 +8,15 @@ audit log keeps who did what, with the id replaced by a keyed hash), cleans agai
 derived table follows, and records the erasure. Keyed hashes of the ids and order ids stay
 behind as tombstones, so a later load of a file that still holds the customer skips their
 rows (`skip_erased`).
+
+With an operational store (``[engine] operational_store``, `custseg.io.store`) the audit log
+there gets the same redaction and the erasure entry, in a transaction of the server that
+commits only after the project database's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime
 
@@ -29,6 +34,7 @@ ID_KINDS = {"customer_id": "customer_id", "referrer_id": "customer_id",
             "surviving_id": "customer_id", "order_id": "order_id"}
 ERASED = "[erased]"
 MIN_SCRUB = 2  # shorter values are not searched in free text
+STORE_TEXT = {"audit_log": ("user_name", "action", "target", "detail")}
 
 
 def _norm(column: str) -> str:
@@ -122,6 +128,12 @@ def _patterns(ids: list[str], values: set[str], tag: str) -> list[tuple[re.Patte
                   for v in sorted(values, key=len, reverse=True)]
 
 
+def _redact(text: str, patterns: list) -> str:
+    for p, replacement in patterns:
+        text = p.sub(replacement, text)
+    return text
+
+
 def _rejected_lines(db, privacy: Privacy, patterns: list) -> list[int]:
     """Row ids of rejected source lines (kept as text) that mention the person."""
     rows = db.execute("SELECT rowid, raw_value FROM quarantine WHERE stage = 'read' AND "
@@ -153,9 +165,7 @@ def _scrub_text(db, tables: dict, patterns: list, needles: list[str]) -> dict[st
                               ).fetchall()
             changed = []
             for rid, text in rows:
-                new = text
-                for p, replacement in patterns:
-                    new = p.sub(replacement, new)
+                new = _redact(text, patterns)
                 if new != text:
                     changed.append((new, rid))
             if changed:
@@ -164,12 +174,38 @@ def _scrub_text(db, tables: dict, patterns: list, needles: list[str]) -> dict[st
     return counts
 
 
-def erase(con, settings: Settings, privacy: Privacy, customer_id: str, *, by: str) -> dict:
+def _scrub_store(store, patterns: list, needles: list[str]) -> dict[str, int]:
+    """`_scrub_text` for the free text the operational store keeps (`STORE_TEXT`). The
+    server has no row ids, so each distinct text is replaced by value."""
+    store.execute(audit.AUDIT_DDL)
+    counts: dict[str, int] = {}
+    for table, columns in STORE_TEXT.items():
+        for column in columns:
+            where = " OR ".join(f"strpos({column}, ?) > 0" for _ in needles)
+            found = store.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {where}",
+                                  needles).fetchall()
+            n = 0
+            for (text,) in found:
+                new = _redact(text, patterns)
+                if new != text:
+                    n += store.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",
+                                       [new, text]).rowcount
+            if n:
+                counts[f"operational_store.{table}.{column}"] = n
+    return counts
+
+
+def erase(con, settings: Settings, privacy: Privacy, customer_id: str, *, by: str,
+          store=None) -> dict:
     """Erase one customer everywhere, in one transaction; see the module docstring.
+
+    ``store`` is the operational store when it is a server of its own (a connection that
+    this call may hold in a transaction); its audit log is redacted too.
 
     Returns what was done: ``customer`` (a keyed hash of the id, as in the audit log),
     ``ids`` (how many ids the person had), ``rows`` deleted per table, ``scrubbed`` cells per
-    column, ``rejected_lines`` deleted and ``tombstones`` recorded.
+    column (``operational_store.…`` for the store's), ``rejected_lines`` deleted and
+    ``tombstones`` recorded.
     """
     from custseg.io.database import transaction
     from custseg.io.rebuild import clean_database
@@ -190,21 +226,28 @@ def erase(con, settings: Settings, privacy: Privacy, customer_id: str, *, by: st
                        f"{_in(ids)}").fetchone()[0] + len(order_ids)
     if not known and not _rejected_lines(db, privacy, patterns[:len(ids)]):
         raise CustsegError(f"no customer {customer_id!r} in this project")
-    with transaction(db):
-        db.execute(TOMBSTONE_DDL)
-        rows = _delete_rows(db, _tables(db), ids, order_ids)
-        lines = _drop_rejected_lines(db, privacy, patterns)
-        clean_database(con, settings)
-        scrubbed = _scrub_text(db, _tables(db), patterns, [*ids, *values])
-        now = datetime.now()
-        db.executemany("INSERT INTO erasure_tombstones VALUES (?, ?, ?)",
-                       [["customer_id", blind(privacy.index_key, "customer_id", i), now]
-                        for i in ids]
-                       + [["order_id", blind(privacy.index_key, "order_id", o), now]
-                          for o in order_ids])
-        audit.record(con, user=by, action="erase", target=f"customer {tag}",
-                     detail=_detail(rows))
+    needles = [*ids, *values]
+    with store.transaction() if store is not None else contextlib.nullcontext():
+        in_store = _scrub_store(store, patterns, needles) if store is not None else {}
+        with transaction(db):
+            db.execute(TOMBSTONE_DDL)
+            rows = _delete_rows(db, _tables(db), ids, order_ids)
+            lines = _drop_rejected_lines(db, privacy, patterns)
+            clean_database(con, settings)
+            scrubbed = _scrub_text(db, _tables(db), patterns, needles)
+            now = datetime.now()
+            db.executemany("INSERT INTO erasure_tombstones VALUES (?, ?, ?)",
+                           [["customer_id", blind(privacy.index_key, "customer_id", i), now]
+                            for i in ids]
+                           + [["order_id", blind(privacy.index_key, "order_id", o), now]
+                              for o in order_ids])
+            audit.record(con, user=by, action="erase", target=f"customer {tag}",
+                         detail=_detail(rows))
+        if store is not None:
+            audit.record(store, user=by, action="erase", target=f"customer {tag}",
+                         detail=_detail(rows))
     checkpoint(db)
+    scrubbed |= in_store
     return {"customer": tag, "ids": len(ids), "rows": rows, "scrubbed": scrubbed,
             "rejected_lines": lines, "tombstones": len(ids) + len(order_ids)}
 
