@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from custseg.cli import app
 from custseg.errors import CustsegError
-from custseg.io import keys
+from custseg.io import keys, profiles
 from custseg.pipeline import Project
 from custseg.privacy.encryption import PREFIX, Keyring, new_secret
 from tests.privacy.conftest import PERSONAL, load, rows, scan, write_files
@@ -60,6 +60,35 @@ def test_cleaning_on_keyed_hashes_matches_cleaning_in_clear(plain, encrypted):
     assert ("C01", "张三丰", "13812345678", "zsf@example.com", "110101199003074514",
             "深圳南山科技园1号", False, False) in clear["customers"]
     assert [c[0] for c in clear["customers"]] == ["C01", "C03", "C04", "C05", "C09"]
+
+
+def test_search_hashes_normalise_the_query_as_the_stored_index(plain, encrypted):
+    db = encrypted.connect().con
+    hashes = {cid: (name, phone) for cid, name, phone in db.execute(
+        "SELECT customer_id, name_hash, phone_hash FROM customers").fetchall()}
+    assert keys.search_hashes(encrypted.privacy, "+86 138-1234-5678")["phone_hash"] == (
+        hashes["C01"][1])
+    by_name = keys.search_hashes(encrypted.privacy, "\u3000王五 ")
+    assert by_name == {"name_hash": hashes["C04"][0]}  # a name is never a phone
+    landline = keys.search_hashes(encrypted.privacy, "0755-1234567")
+    page = profiles.list_customers(db, limit=10, offset=0, q="0755-1234567",
+                                   personal_search=True, search_hashes=landline)
+    assert [c["customer_id"] for c in page["items"]] == ["C04"]
+    assert keys.search_hashes(plain.privacy, "王五") is None  # plain: searched as text
+
+
+def test_a_project_encrypted_before_names_were_indexed_gets_the_index(encrypted):
+    raw_sql = "SELECT _load_id, _row, _name_hash FROM raw_customers ORDER BY 1, 2"
+    raw, names = rows(encrypted, raw_sql), rows(
+        encrypted, "SELECT customer_id, name_hash FROM customers ORDER BY 1")
+    assert any(h for *_, h in raw)
+    db = encrypted.connect().con
+    db.execute("ALTER TABLE raw_customers DROP COLUMN _name_hash")
+    db.execute("ALTER TABLE customers DROP COLUMN name_hash")
+    encrypted.close()
+    assert rows(encrypted, raw_sql) == raw  # opened with the key: indexed again
+    assert rows(encrypted, "SELECT customer_id, name_hash FROM customers ORDER BY 1") == names
+    assert scan(encrypted, NEEDLES) == []
 
 
 def test_key_file_is_private_and_never_overwritten(tmp_path):

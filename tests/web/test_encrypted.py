@@ -45,6 +45,28 @@ def test_encrypted_values_are_decrypted_then_masked(encrypted_app):
 
 
 @pytest.mark.slow
+def test_analysts_find_encrypted_customers_by_whole_name_or_phone(encrypted_app):
+    app, clear = encrypted_app
+    cid, phone = sorted(clear.items())[0]
+    analyst, viewer = sign_in(app, "analyst"), sign_in(app, "viewer")
+    name = analyst.get(f"/api/customers/{cid}").json()["attributes"]["name"]
+
+    def found(client, q, path="/api/customers", **params):
+        answer = client.get(path, params={"q": q, **params}).json()
+        return [c["customer_id"] for c in answer["items"]]
+
+    for q in (phone, f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}", f" {name} "):
+        assert cid in found(analyst, q), q
+    assert found(analyst, phone) == [cid]
+    assert found(analyst, phone[:7]) == [] and found(analyst, name[:1]) == []  # exact only
+    assert found(viewer, phone) == [] and found(viewer, name) == []
+    assert cid in found(viewer, cid[:-1])  # the id prefix search is unchanged
+    segment = analyst.get(f"/api/customers/{cid}/segments").json()["segments"][0]
+    members = f"/api/segments/{segment['segment_id']}/customers"
+    assert found(analyst, phone, members, run_id=segment["run_id"]) == [cid]
+
+
+@pytest.mark.slow
 def test_admin_erases_a_customer_everywhere(encrypted_app):
     app, clear = encrypted_app
     cid = sorted(clear)[-1]

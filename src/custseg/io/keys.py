@@ -6,13 +6,18 @@ the key it is encrypted with and the index key of its keyed hashes (wrapped by t
 clear in a plain database, where it only serves erasure tombstones). Where personal values
 live when encrypted: ``raw_customers`` and ``customers`` (tokens plus keyed hashes) and
 ``quarantine.raw_value`` (tokens, also inside the text of rejected lines).
+
+Encrypted names and phones are searched by their keyed hashes (`search_hashes`): a search
+matches a whole value, never a part of one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +28,7 @@ import pyarrow as pa
 
 from custseg.config import Settings
 from custseg.errors import CustsegError
-from custseg.privacy import blind
+from custseg.privacy import blind, encryption
 from custseg.privacy.encryption import (
     PREFIX,
     KeyProblem,
@@ -172,7 +177,68 @@ def activate(con, settings: Settings, keyring: Keyring | None) -> Privacy:
                          "`custseg keys rotate` with the database's key as the old one")
     keyring.index_key = keyring.unwrap(wrapped)
     _register(db, keyring.index_key)
+    _index_names(db, keyring)
     return Privacy(True, keyring, keyring.index_key, key_id)
+
+
+def _index_names(db, keyring: Keyring) -> None:
+    """Add the name index (`custseg.privacy.blind`) to a database encrypted before names
+    had one, once: names are decrypted here, hashed in the engine and never stored in clear."""
+    from custseg.io.database import transaction
+
+    have = {r[0] for r in db.execute("SELECT column_name FROM duckdb_columns() WHERE "
+                                     "table_name = 'raw_customers'").fetchall()}
+    if not have or "_name_hash" in have:
+        return
+    source = ibis.table({"rid": "int64", "name": "string"}, name="_names_arrow")
+    hashed = ibis.to_sql(source.select("rid", v=blind.keyed(
+        "name", blind.index_value("name", source.name))), dialect="duckdb")
+    with transaction(db):
+        for table, column in (("raw_customers", "_name_hash"), ("customers", "name_hash")):
+            db.execute(f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS {column} VARCHAR')
+            rows = db.execute(f'SELECT rowid AS rid, name FROM "{table}" WHERE name IS NOT '
+                              f"NULL AND {column} IS NULL").fetch_arrow_table()
+            if not rows.num_rows:
+                continue
+            names = [keyring.decrypt(v) for v in rows.column("name").to_pylist()]
+            db.register("_names_arrow", rows.set_column(1, "name", pa.array(names, pa.string())))
+            try:
+                _update_by_rowid(db, table, column, db.execute(hashed).fetch_arrow_table())
+            finally:
+                db.unregister("_names_arrow")
+    checkpoint(db)
+
+
+@functools.cache
+def _search_normaliser():
+    """An in-memory engine with the cleaning functions, and the query that normalises a
+    search text as each searchable field is before it is hashed."""
+    from custseg.io import functions
+
+    db = duckdb.connect()
+    functions.register(db)
+    query = ibis.table({"q": "string"}, name="_search")
+    sql = ibis.to_sql(query.select(**blind.search_values(query.q)), dialect="duckdb")
+    return db, f"WITH _search AS (SELECT CAST(? AS VARCHAR) AS q) {sql}"
+
+
+_SEARCH_LOCK = threading.Lock()
+
+
+def search_hashes(privacy: Privacy | None, text: str) -> dict[str, str] | None:
+    """The keyed hashes a stored name or phone equal to ``text`` has, by column
+    (``name_hash``, ``phone_hash``; a field ``text`` cannot be is left out), for an exact-match
+    search of encrypted customers. None when personal data is stored in clear (search the
+    text itself); empty without the key."""
+    if privacy is None or not privacy.encrypted:
+        return None
+    if privacy.index_key is None:
+        return {}
+    with _SEARCH_LOCK:
+        db, sql = _search_normaliser()
+        values = db.execute(sql, [text]).fetchone()
+    return {f"{field}_hash": encryption.blind(privacy.index_key, field, value)
+            for field, value in zip(blind.SEARCHABLE, values, strict=True) if value is not None}
 
 
 def require_key(privacy: Privacy | None, what: str) -> None:

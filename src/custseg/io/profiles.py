@@ -72,23 +72,36 @@ def _select(db, table: str, wanted: tuple[str, ...], prefix: str = "") -> str:
     return ", ".join(f'{prefix}"{c}"' if c in have else f'NULL AS "{c}"' for c in wanted)
 
 
-def _search(q: str | None, personal: bool, prefix: str = "") -> tuple[str, list]:
+def _search(db, q: str | None, personal: bool, prefix: str = "",
+            hashes: dict[str, str] | None = None) -> tuple[str, list]:
     """A WHERE fragment: customer id starts with ``q``, or (``personal``) name or phone
-    contains it. Searching by personal values is only offered to roles that may see them."""
+    contains it. Searching by personal values is only offered to roles that may see them.
+
+    ``hashes`` (`custseg.io.keys.search_hashes`) are given when personal data is encrypted:
+    then a name or phone matches when its keyed hash is one of them (whole values only).
+    """
     if not q:
         return "", []
     sql = "customer_id ILIKE ? || '%'"
     params = [q]
-    if personal:
+    if personal and hashes is None:
         sql += f" OR {prefix}name ILIKE '%' || ? || '%' OR {prefix}phone LIKE '%' || ? || '%'"
         params += [q, q]
+    elif personal:
+        have = set(columns(db, "customers"))
+        for column, value in hashes.items():
+            if column in have:
+                sql += f' OR {prefix}"{column}" = ?'
+                params.append(value)
     return f"WHERE ({sql})", params
 
 
 def list_customers(db, *, limit: int, offset: int, q: str | None = None,
-                   personal_search: bool = False) -> dict:
-    """A page of customers by id: ``{"total", "limit", "offset", "items"}``."""
-    where, params = _search(q, personal_search)
+                   personal_search: bool = False,
+                   search_hashes: dict[str, str] | None = None) -> dict:
+    """A page of customers by id: ``{"total", "limit", "offset", "items"}``; see `_search`
+    for ``q``."""
+    where, params = _search(db, q, personal_search, hashes=search_hashes)
     total = db.execute(f"SELECT count(*) FROM customers {where}", params).fetchone()[0]
     cur = db.execute(f"SELECT {_select(db, 'customers', LIST_COLUMNS)} FROM customers {where} "
                      "ORDER BY customer_id LIMIT ? OFFSET ?", [*params, limit, offset])
@@ -171,11 +184,13 @@ def segment_history(db, customer_id: str) -> list[dict]:
 
 
 def customer_predictions(db, customer_id: str) -> dict | None:
-    """The customer's row of the latest predict run, with its run id and as-of date."""
+    """The customer's row of the latest predict run, with its run id and as-of date; None
+    when that run holds none (e.g. the customer objects to profiling)."""
     cols = ", ".join(f"p.{c}" for c in PREDICTION_COLUMNS)
     found = _records(db.execute(
-        f"SELECT p.run_id, r.as_of, {cols} FROM predictions p JOIN runs r USING (run_id) "
-        "WHERE p.customer_id = ? ORDER BY r.created_at DESC LIMIT 1", [customer_id]))
+        f"SELECT p.run_id, r.as_of, {cols} FROM (SELECT run_id, as_of FROM runs WHERE kind = "
+        "'predict' ORDER BY created_at DESC LIMIT 1) r JOIN predictions p USING (run_id) "
+        "WHERE p.customer_id = ?", [customer_id]))
     return found[0] if found else None
 
 
@@ -200,9 +215,10 @@ def segment_models(db) -> list[dict]:
 
 
 def segment_members(db, run_id: str, segment_id: str, *, limit: int, offset: int,
-                    q: str | None = None, personal_search: bool = False) -> dict:
+                    q: str | None = None, personal_search: bool = False,
+                    search_hashes: dict[str, str] | None = None) -> dict:
     """A page of the customers of one segment of a run, with their list attributes."""
-    where, params = _search(q, personal_search, "c.")
+    where, params = _search(db, q, personal_search, "c.", search_hashes)
     extra = f"AND {where[6:]}" if where else ""
     base = (f"FROM segment_assignments a LEFT JOIN customers c USING (customer_id) "
             f"WHERE a.run_id = ? AND a.segment_id = ? {extra}")

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 
 from custseg.errors import CustsegError
-from custseg.io import profiles
+from custseg.io import keys, profiles
 from custseg.io.accounts import User
 from custseg.web.deps import Admin, AppState, DbDep, Lang, StateDep, StoreDep, Viewer
 from custseg.web.privacy import audit_view, shown
@@ -31,7 +31,16 @@ NOT_FOUND = {404: {"model": Message}}
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Search = Annotated[str | None, Query(max_length=64, description="customer id prefix; name or "
-                                     "phone too for roles that see personal data")]
+                                     "phone too for roles that see personal data (the whole "
+                                     "name or phone when personal data is encrypted)")]
+
+
+def search_hashes(user: User, privacy, q: str | None) -> dict[str, str] | None:
+    """Keyed hashes of ``q`` for a search of encrypted names and phones by a role that
+    sees personal data (`custseg.io.keys.search_hashes`); None otherwise."""
+    if not q or not sees_personal(user.role):
+        return None
+    return keys.search_hashes(privacy, q)
 
 
 def masked_page(page: dict, user: User, privacy) -> dict:
@@ -43,11 +52,13 @@ def masked_page(page: dict, user: User, privacy) -> dict:
 def list_customers(user: Viewer, state: StateDep, db: DbDep, store: StoreDep,
                    limit: Limit = 50, offset: Offset = 0, q: Search = None) -> dict:
     """A page of customers ordered by ``customer_id``."""
+    privacy = state.project.privacy
     page = profiles.list_customers(db, limit=limit, offset=offset, q=q,
-                                   personal_search=sees_personal(user.role))
+                                   personal_search=sees_personal(user.role),
+                                   search_hashes=search_hashes(user, privacy, q))
     if page["items"]:
         audit_view(store, user, "customers", f"list of {len(page['items'])} from offset {offset}")
-    return masked_page(page, user, state.project.privacy)
+    return masked_page(page, user, privacy)
 
 
 def _customer(state: AppState, db, store, customer_id: str, user: User) -> dict:

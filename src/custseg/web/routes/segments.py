@@ -15,7 +15,7 @@ from custseg.io.accounts import User
 from custseg.web.deps import DbDep, Lang, Operator, StateDep, StoreDep, Viewer
 from custseg.web.exports import csv_response
 from custseg.web.privacy import CursorBackend, audit_event, audit_view
-from custseg.web.routes.customers import Limit, Offset, Search, masked_page
+from custseg.web.routes.customers import Limit, Offset, Search, masked_page, search_hashes
 from custseg.web.schemas import MemberPage, Message, ModelRun, SegmentTable
 from custseg.web.security import sees_personal
 
@@ -77,7 +77,8 @@ def members(db, user: User, segment_id: str, model: str | None, run_id: str | No
                             f"run {run['run_id']} has no segment {segment_id!r}")
     page = profiles.segment_members(db, run["run_id"], segment_id, limit=limit,
                                     offset=offset, q=q,
-                                    personal_search=sees_personal(user.role))
+                                    personal_search=sees_personal(user.role),
+                                    search_hashes=search_hashes(user, privacy, q))
     return {**masked_page(page, user, privacy), "run_id": run["run_id"], "segment_id": segment_id}
 
 
