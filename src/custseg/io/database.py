@@ -147,13 +147,10 @@ def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: in
     names = schema.column_names(table)
     select = [f"{_q(columns[c])} AS {_q(c)}" if c in columns else f"NULL::VARCHAR AS {_q(c)}"
               for c in names]
-    where, first = "", ""
-    occurrence = "'#' || row_number() OVER (PARTITION BY _content ORDER BY _row)"
+    where = ""
     if attributes_only:
         attrs = [_q(c) for c in columns if c != "customer_id"]
         where = "WHERE " + " OR ".join(f"{a} IS NOT NULL" for a in attrs) if attrs else ""
-        occurrence = "''"
-        first = "QUALIFY row_number() OVER (PARTITION BY _content ORDER BY _row) = 1"
     content = "md5(concat_ws(chr(31), " + ", ".join(
         f"coalesce({_q(c)}, chr(0))" for c in names) + "))"
     derived = "s"
@@ -162,12 +159,24 @@ def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: in
             ''), '\\D', '', 'g') || '-' || CAST(row_number() OVER (PARTITION BY customer_id,
             order_date ORDER BY _row) AS VARCHAR) AS order_id) FROM s)"""
     db.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _contents AS
+        WITH s AS (SELECT {', '.join(select)}, _row FROM {_q(stage)} {where})
+        SELECT *, {content} AS _content FROM {derived}""")
+    # Identical rows of a file are numbered 1, 2, … (kept once for attributes); only the
+    # repeated ones go through the window, which would otherwise hold every row and column.
+    db.execute("""
+        CREATE OR REPLACE TEMP TABLE _repeats AS
+        SELECT _row, row_number() OVER (PARTITION BY _content ORDER BY _row) AS _n
+        FROM _contents WHERE _content IN (
+            SELECT _content FROM _contents GROUP BY _content HAVING count(*) > 1)""")
+    occurrence = "''" if attributes_only else "'#' || coalesce(r._n, 1)"
+    db.execute(f"""
         CREATE OR REPLACE TEMP TABLE _incoming AS
-        WITH s AS (SELECT {', '.join(select)}, _row FROM {_q(stage)} {where}),
-             h AS (SELECT *, {content} AS _content FROM {derived})
-        SELECT {load_id}::BIGINT AS _load_id, {_lit(source)} AS _source, _row,
-               md5(_content || {occurrence}) AS _hash, {', '.join(_q(c) for c in names)}
-        FROM h {first}""")
+        SELECT {load_id}::BIGINT AS _load_id, {_lit(source)} AS _source, c._row,
+               md5(c._content || {occurrence}) AS _hash, {', '.join(f'c.{_q(c)}' for c in names)}
+        FROM _contents c LEFT JOIN _repeats r USING (_row)
+        {'WHERE coalesce(r._n, 1) = 1' if attributes_only else ''}""")
+    db.execute("DROP TABLE _contents; DROP TABLE _repeats")
     total = db.execute("SELECT count(*) FROM _incoming").fetchone()[0]
     erased = 0
     if privacy is not None and privacy.index_key is not None:

@@ -27,7 +27,7 @@ from custseg.privacy import blind
 _MAX_MERGE_STEPS = 50
 _LINEAGE = ["_load_id", "_source", "_row"]
 _ORDER_KEYS = ["order_id", "customer_id", "order_date", "amount"]
-HASH_COLUMNS = ("phone_hash", "email_hash", "id_number_hash")  # encrypted projects only
+HASH_COLUMNS = ("name_hash", "phone_hash", "email_hash", "id_number_hash")  # encrypted only
 
 
 @functools.lru_cache(maxsize=512)
@@ -207,14 +207,8 @@ def _orders(run: _Run, test_ids: ibis.Table, mapping: ibis.Table) -> ibis.Table:
     o = run.temp("_o_checked", o.mutate(_reject=reject, _content=rules.order_content(o)))
     ok = o.filter(o._reject.isnull())
     if cs.dedupe_orders:
-        variants = ok.group_by("order_id").aggregate(_n=ok._content.nunique())
-        conflict_ids = variants.filter(variants._n > 1).select("order_id")
-        rank = ibis.row_number().over(group_by=[ok.order_id, ok._content],
-                                      order_by=[ok._load_id, ok._row])
-        o2 = ok.mutate(_reject=ibis.cases(
-            (ok.order_id.isin(conflict_ids.order_id), "order_id_conflict"),
-            (rank > 0, "duplicate_order"), else_=ibis.null(dt.string)))
-        o = run.temp("_o_dedup", ibis.union(o.filter(o._reject.notnull()), o2))
+        o = run.temp("_o_dedup", ibis.union(o.filter(o._reject.notnull()),
+                                            _dedupe(run, ok)))
     reasons = {
         "test_account": "order of a test account", "implausible_date": "order date before "
         f"{cs.earliest_date}", "future_date": "order date after the day it was loaded",
@@ -231,6 +225,29 @@ def _orders(run: _Run, test_ids: ibis.Table, mapping: ibis.Table) -> ibis.Table:
     return _order_flags(run, kept, overrides)
 
 
+def _dedupe(run: _Run, ok: ibis.Table) -> ibis.Table:
+    """``ok`` with ``_reject`` set on orders whose id has different contents (all of them)
+    and on repeats of an earlier identical row.
+
+    Only rows of an order id that occurs more than once are compared, in a narrow table: a
+    window over every order with all its columns would need memory for all of them.
+    """
+    counts = ok.group_by("order_id").aggregate(_k=ok.count())
+    repeated = counts.filter(counts._k > 1).select("order_id")
+    rows = ok.filter(ok.order_id.isin(repeated.order_id))
+    rep = run.temp("_o_repeated", rows.select("order_id", "_content", "_load_id", "_row"))
+    variants = rep.group_by("order_id").aggregate(_n=rep._content.nunique())
+    conflict_ids = variants.filter(variants._n > 1).select("order_id")
+    rank = ibis.row_number().over(group_by=[rep.order_id, rep._content],
+                                  order_by=[rep._load_id, rep._row])
+    marked = rep.select(_mark_load=rep._load_id, _mark_row=rep._row, _mark=ibis.cases(
+        (rep.order_id.isin(conflict_ids.order_id), "order_id_conflict"),
+        (rank > 0, "duplicate_order"), else_=ibis.null(dt.string)))
+    marks = run.temp("_o_marks", marked.filter(marked._mark.notnull()))
+    joined = ok.left_join(marks, [ok._load_id == marks._mark_load, ok._row == marks._mark_row])
+    return joined.mutate(_reject=joined._mark).drop("_mark_load", "_mark_row", "_mark")
+
+
 def _order_flags(run: _Run, kept: ibis.Table, overrides: ibis.Table) -> ibis.Table:
     cs = run.settings.cleaning
     is_outlier = ibis.literal(False)
@@ -242,10 +259,13 @@ def _order_flags(run: _Run, kept: ibis.Table, overrides: ibis.Table) -> ibis.Tab
         logged = ibis.ifelse(kept.amount > 0, kept.amount, ibis.null(dt.float64)).log()
         is_outlier = ((logged < kept.lo) | (logged > kept.hi)).fill_null(False)
         is_outlier = is_outlier & ~rules.exempt(kept, overrides, "orders", "outlier_amount")
-    seen = ibis.row_number().over(
-        group_by=[kept.customer_id, kept.order_date, kept.amount, kept.quantity],
-        order_by=[kept._load_id, kept._row])
-    possible = kept._derived.fill_null(False) & (seen > 0)
+    possible = ibis.literal(False)
+    if run.db.execute("SELECT coalesce(bool_or(derived_order_id), false) FROM load_log"
+                      ).fetchone()[0]:  # the window holds every order: only when needed
+        seen = ibis.row_number().over(
+            group_by=[kept.customer_id, kept.order_date, kept.amount, kept.quantity],
+            order_by=[kept._load_id, kept._row])
+        possible = kept._derived.fill_null(False) & (seen > 0)
     final = run.temp("_o_final", kept.mutate(is_outlier=is_outlier, possible_duplicate=possible))
     flags = [
         ("outlier_amount", final.is_outlier, "amount far outside the usual range (robust "
