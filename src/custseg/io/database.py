@@ -22,7 +22,7 @@ from custseg.config import Settings
 from custseg.errors import DatabaseBusyError, InputError
 from custseg.io import erasure, functions, keys
 from custseg.io.encoding import sha256
-from custseg.io.readers import ReadResult, read_source, read_sql
+from custseg.io.readers import WORK, ReadResult, ensure_work, read_source, read_sql
 from custseg.io.rebuild import clean_database
 from custseg.mapping import Mapping, infer_mapping
 
@@ -103,6 +103,7 @@ def connect(path: Path, *, read_only: bool = False, threads: int | None = None,
         raise
     functions.register(con.con)
     if not read_only:
+        ensure_work(con.con)
         for ddl in SYSTEM_DDL:
             con.raw_sql(ddl)
         for table in schema.TABLES:
@@ -159,24 +160,24 @@ def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: in
             ''), '\\D', '', 'g') || '-' || CAST(row_number() OVER (PARTITION BY customer_id,
             order_date ORDER BY _row) AS VARCHAR) AS order_id) FROM s)"""
     db.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _contents AS
+        CREATE OR REPLACE TABLE {WORK}._contents AS
         WITH s AS (SELECT {', '.join(select)}, _row FROM {_q(stage)} {where})
         SELECT *, {content} AS _content FROM {derived}""")
     # Identical rows of a file are numbered 1, 2, … (kept once for attributes); only the
     # repeated ones go through the window, which would otherwise hold every row and column.
-    db.execute("""
-        CREATE OR REPLACE TEMP TABLE _repeats AS
+    db.execute(f"""
+        CREATE OR REPLACE TABLE {WORK}._repeats AS
         SELECT _row, row_number() OVER (PARTITION BY _content ORDER BY _row) AS _n
         FROM _contents WHERE _content IN (
             SELECT _content FROM _contents GROUP BY _content HAVING count(*) > 1)""")
     occurrence = "''" if attributes_only else "'#' || coalesce(r._n, 1)"
     db.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _incoming AS
+        CREATE OR REPLACE TABLE {WORK}._incoming AS
         SELECT {load_id}::BIGINT AS _load_id, {_lit(source)} AS _source, c._row,
                md5(c._content || {occurrence}) AS _hash, {', '.join(f'c.{_q(c)}' for c in names)}
         FROM _contents c LEFT JOIN _repeats r USING (_row)
         {'WHERE coalesce(r._n, 1) = 1' if attributes_only else ''}""")
-    db.execute("DROP TABLE _contents; DROP TABLE _repeats")
+    db.execute(f"DROP TABLE {WORK}._contents; DROP TABLE {WORK}._repeats")
     total = db.execute("SELECT count(*) FROM _incoming").fetchone()[0]
     erased = 0
     if privacy is not None and privacy.index_key is not None:
@@ -186,7 +187,7 @@ def _insert_raw(db, stage: str, table: str, columns: dict[str, str], load_id: in
         SELECT i.* FROM _incoming i ANTI JOIN raw_{table} r ON i._hash = r._hash""")
     inserted = db.execute(f"SELECT count(*) FROM raw_{table} WHERE _load_id = {load_id}"
                           ).fetchone()[0]
-    db.execute("DROP TABLE _incoming")
+    db.execute(f"DROP TABLE {WORK}._incoming")
     return inserted, total - erased - inserted, erased
 
 
@@ -273,7 +274,7 @@ def drop_stage(db, stage: str) -> None:
     """Remove a staging table (or view) and what a reader kept behind it."""
     for kind, name in (("VIEW", stage), ("TABLE", stage), ("TABLE", f"{stage}_csv")):
         with contextlib.suppress(duckdb.Error):
-            db.execute(f'DROP {kind} IF EXISTS "{name}"')
+            db.execute(f'DROP {kind} IF EXISTS {WORK}."{name}"')
 
 
 def _log_rejects(db, read: ReadResult, load_id: int, table: str, source: str,

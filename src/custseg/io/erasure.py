@@ -45,7 +45,8 @@ def _tables(db) -> dict[str, list[tuple[str, str]]]:
     rows = db.execute(
         "SELECT c.table_name, c.column_name, c.data_type FROM duckdb_columns() c "
         "JOIN duckdb_tables() t ON c.table_name = t.table_name AND "
-        "c.schema_name = t.schema_name WHERE NOT t.temporary ORDER BY c.table_name, "
+        "c.schema_name = t.schema_name WHERE NOT t.temporary AND t.schema_name = 'main' "
+        "ORDER BY c.table_name, "
         "c.column_index").fetchall()
     out: dict[str, list[tuple[str, str]]] = {}
     for table, column, kind in rows:

@@ -364,7 +364,8 @@ def _text_columns(db) -> list[tuple[str, str]]:
     return db.execute(
         "SELECT c.table_name, c.column_name FROM duckdb_columns() c JOIN duckdb_tables() t "
         "ON c.table_name = t.table_name AND c.schema_name = t.schema_name "
-        "WHERE c.data_type = 'VARCHAR' AND NOT t.temporary ORDER BY 1, 2").fetchall()
+        "WHERE c.data_type = 'VARCHAR' AND NOT t.temporary AND t.schema_name = 'main' "
+        "ORDER BY 1, 2").fetchall()
 
 
 def rotate(con, old: Keyring, new: Keyring) -> dict[str, int]:

@@ -31,6 +31,18 @@ from custseg import schema
 from custseg.errors import InputError
 from custseg.io.encoding import detect_encoding, transcode_to_utf8
 
+# Staged rows and the cleaning's intermediate tables live in this schema of the project file,
+# where DuckDB compresses them and writes them out as they grow; temporary tables would be
+# held uncompressed (about ten times larger) in memory and its spill files.
+WORK = "_work"
+
+
+def ensure_work(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the `WORK` schema and let unqualified names find its tables (after main's)."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {WORK}")
+    con.execute(f"SET search_path = 'main,{WORK}'")
+
+
 DELIMITERS = [",", ";", "\t", "|"]
 _BATCH = 100_000
 _SNIFF_LINES = 200
@@ -149,13 +161,14 @@ def _ident(name: str) -> str:
 
 
 def _create(con: duckdb.DuckDBPyConnection, name: str, columns: list[str]) -> None:
+    ensure_work(con)
     cols = ", ".join(f"{_ident(c)} VARCHAR" for c in columns)
-    con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({cols}, _row BIGINT)')
+    con.execute(f'CREATE OR REPLACE TABLE {WORK}."{name}" ({cols}, _row BIGINT)')
 
 
 def _append(con: duckdb.DuckDBPyConnection, name: str, batch: pa.Table) -> None:
     con.register("_batch", batch)
-    con.execute(f'INSERT INTO "{name}" SELECT * FROM _batch')
+    con.execute(f'INSERT INTO {WORK}."{name}" SELECT * FROM _batch')
     con.unregister("_batch")
 
 
@@ -241,22 +254,23 @@ def _read_csv_duckdb(con, path: Path, name: str, columns: list[str], delim: str,
     cols = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
     esc_path = str(path).replace("'", "''")
     esc_delim = delim.replace("'", "''")
+    ensure_work(con)
     try:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE \"{name}_csv\" AS SELECT * FROM read_csv("
+            f"CREATE OR REPLACE TABLE {WORK}.\"{name}_csv\" AS SELECT * FROM read_csv("
             f"'{esc_path}', columns={cols}, delim='{esc_delim}', quote='\"', "
             f"escape='\"', header=true, skip={header_idx}, auto_detect=false, strict_mode=true, "
             f"null_padding=false, max_line_size=67108864)"
         )
     except duckdb.Error:
         return None
-    rows = con.execute(f'SELECT count(*) FROM "{name}_csv"').fetchone()[0]
+    rows = con.execute(f'SELECT count(*) FROM {WORK}."{name}_csv"').fetchone()[0]
     if header_idx + 1 + rows != _count_lines(path):
-        con.execute(f'DROP TABLE "{name}_csv"')
+        con.execute(f'DROP TABLE {WORK}."{name}_csv"')
         return None
     # rowid follows insertion order, which follows file order
-    con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS SELECT *, '
-                f'CAST(rowid + {header_idx + 2} AS BIGINT) AS _row FROM "{name}_csv"')
+    con.execute(f'CREATE OR REPLACE VIEW {WORK}."{name}" AS SELECT *, '
+                f'CAST(rowid + {header_idx + 2} AS BIGINT) AS _row FROM {WORK}."{name}_csv"')
     return ReadResult(columns, rows)
 
 
@@ -459,6 +473,7 @@ def read_excel(con, path: Path, name: str, *, sheet: str | None = None,
 def read_parquet(con, path: Path, name: str) -> ReadResult:
     """Stage a Parquet file with every column cast to text."""
     esc = str(path).replace("'", "''")
+    ensure_work(con)
     try:
         cols = [r[0] for r in con.execute(
             f"DESCRIBE SELECT * FROM read_parquet('{esc}')").fetchall()]
@@ -466,13 +481,13 @@ def read_parquet(con, path: Path, name: str) -> ReadResult:
         select = ", ".join(f"CAST({_ident(c)} AS VARCHAR) AS {_ident(u)}"
                            for c, u in zip(cols, columns, strict=True))
         # a damaged data page only shows when the rows are read
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT {select}, '
+        con.execute(f'CREATE OR REPLACE TABLE {WORK}."{name}" AS SELECT {select}, '
                     f"CAST(row_number() OVER () + 1 AS BIGINT) AS _row "
                     f"FROM read_parquet('{esc}')")
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"not a readable Parquet file: {first}", path=str(path)) from None
-    rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+    rows = con.execute(f'SELECT count(*) FROM {WORK}."{name}"').fetchone()[0]
     return ReadResult(columns, rows)
 
 

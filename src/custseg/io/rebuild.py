@@ -22,6 +22,7 @@ from custseg.cleaning.standardize import parse_status
 from custseg.config import Settings
 from custseg.errors import CustsegError
 from custseg.io.keys import is_encrypted
+from custseg.io.readers import WORK
 from custseg.privacy import blind
 
 _MAX_MERGE_STEPS = 50
@@ -57,7 +58,7 @@ class _Run:
         return compile_sql(expr.op())
 
     def temp(self, name: str, expr: ibis.Table) -> ibis.Table:
-        self.db.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {self.sql(expr)}")
+        self.db.execute(f"CREATE OR REPLACE TABLE {WORK}.{name} AS {self.sql(expr)}")
         return self.con.table(name)
 
     def table(self, name: str, expr: ibis.Table) -> None:
@@ -90,9 +91,10 @@ def clean_database(con: ibis.BaseBackend, settings: Settings) -> None:
     _order_checks(run, con.table("orders"), con.table("customers"))
     _others(run, test_ids, mapping)
     completeness_gate(run)
-    temps = run.db.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
-    for (name,) in temps:
-        run.db.execute(f'DROP TABLE IF EXISTS "{name}"')
+    work = run.db.execute("SELECT database_name, schema_name, table_name FROM duckdb_tables() "
+                          "WHERE temporary OR schema_name = ?", [WORK]).fetchall()
+    for names in work:
+        run.db.execute("DROP TABLE IF EXISTS " + ".".join(f'"{n}"' for n in names))
 
 
 def _regions(run: _Run, rows: ibis.Table) -> ibis.Table:
@@ -104,7 +106,7 @@ def _regions(run: _Run, rows: ibis.Table) -> ibis.Table:
     arrow = pa.table({k: pa.array([r[i] for r in found], pa.string())
                       for i, k in enumerate(schema_)})
     run.db.register("_regions_arrow", arrow)
-    run.db.execute("CREATE OR REPLACE TEMP TABLE _regions AS SELECT * FROM _regions_arrow")
+    run.db.execute(f"CREATE OR REPLACE TABLE {WORK}._regions AS SELECT * FROM _regions_arrow")
     run.db.unregister("_regions_arrow")
     return run.con.table("_regions")
 
