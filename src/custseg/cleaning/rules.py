@@ -166,8 +166,10 @@ def outlier_bounds(amounts: ibis.Table, method: str, k: float) -> ibis.Table:
     """Bounds on log(amount) by median ± k·1.4826·MAD or quartiles ± k·IQR (one-row table).
 
     The log scale fits spending, which is skewed: a robust rule on raw amounts would flag
-    every large but ordinary basket.
+    every large but ordinary basket. ``amounts`` is read twice (median, then MAD), so the
+    engine materialises it: only its ``amount`` column is kept.
     """
+    amounts = amounts.select("amount")
     x = amounts.amount.log()
     if method == "iqr":
         stats = amounts.aggregate(q1=x.quantile(0.25), q3=x.quantile(0.75))
