@@ -255,11 +255,11 @@ def _order_flags(run: _Run, kept: ibis.Table, overrides: ibis.Table) -> ibis.Tab
     is_outlier = ibis.literal(False)
     if cs.outliers:
         basis = kept.filter((kept.amount > 0) & (kept.status != "refunded").fill_null(True))
-        bounds = run.temp("_o_bounds", rules.outlier_bounds(basis, cs.outlier_method,
-                                                            cs.outlier_k))
-        kept = kept.cross_join(bounds)
+        bounds = run.sql(rules.outlier_bounds(basis, cs.outlier_method, cs.outlier_k))
+        # two numbers: as literals, not a cross join the engine may build on every order
+        lo, hi = (ibis.literal(v, dt.float64) for v in run.db.execute(bounds).fetchone())
         logged = ibis.ifelse(kept.amount > 0, kept.amount, ibis.null(dt.float64)).log()
-        is_outlier = ((logged < kept.lo) | (logged > kept.hi)).fill_null(False)
+        is_outlier = ((logged < lo) | (logged > hi)).fill_null(False)
         is_outlier = is_outlier & ~rules.exempt(kept, overrides, "orders", "outlier_amount")
     possible = ibis.literal(False)
     if run.db.execute("SELECT coalesce(bool_or(derived_order_id), false) FROM load_log"
