@@ -107,11 +107,9 @@ def test_safe(value, expected):
     assert safe(value) == expected
 
 
-@pytest.mark.slow
-def test_personal_data_encrypted_at_rest_is_revealed_then_masked(project, tmp_path,
-                                                                  monkeypatch):
+def _encrypted_segmented(project, tmp_path, monkeypatch) -> None:
+    """Encrypt ``project``, load 12 customers with personal data and segment them."""
     from custseg.io import keys
-    from custseg.reports import write_report
     from tests.reports.conftest import write_sources
 
     monkeypatch.delenv(keys.ENV_KEY, raising=False)
@@ -120,6 +118,14 @@ def test_personal_data_encrypted_at_rest_is_revealed_then_masked(project, tmp_pa
     project.ingest([customers], table="customers")
     project.ingest([orders], table="orders")
     project.segment("rfm-rules")
+
+
+@pytest.mark.slow
+def test_personal_data_encrypted_at_rest_is_revealed_then_masked(project, tmp_path,
+                                                                  monkeypatch):
+    from custseg.reports import write_report
+
+    _encrypted_segmented(project, tmp_path, monkeypatch)
     book = write_workbook(project, tmp_path / "b.xlsx", lang="en")
     ws = load_workbook(book)["Members rfm-rules"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
@@ -131,16 +137,9 @@ def test_personal_data_encrypted_at_rest_is_revealed_then_masked(project, tmp_pa
 
 @pytest.mark.slow
 def test_member_lists_say_so_when_encrypted_data_has_no_key(project, tmp_path, monkeypatch):
-    from custseg.io import keys
     from custseg.pipeline import Project
-    from tests.reports.conftest import write_sources
 
-    monkeypatch.delenv(keys.ENV_KEY, raising=False)
-    project.init_key()
-    customers, orders = write_sources(tmp_path, customers=12)
-    project.ingest([customers], table="customers")
-    project.ingest([orders], table="orders")
-    project.segment("rfm-rules")
+    _encrypted_segmented(project, tmp_path, monkeypatch)
     project.close()
     (project.directory / "custseg.key").rename(tmp_path / "elsewhere.key")
     with Project.open(project.directory) as locked:
