@@ -86,3 +86,11 @@ def test_a_failed_run_stores_nothing(loaded, monkeypatch):
         loaded.segment("rfm-rules")
     after = [count(loaded, t) for t in ("runs", "segment_assignments", "segment_summary")]
     assert after == before
+
+
+def test_run_ids_sort_in_the_order_they_were_made_even_within_one_second():
+    ids = [results.new_run_id() for _ in range(200)]
+    assert len(set(ids)) == len(ids)
+    assert sorted(ids) == ids
+    # an id of the older format (no fraction) sorts before every newer id of its second
+    assert all(f"{i[:15]}-ffffff" < i for i in ids)

@@ -72,8 +72,11 @@ def ensure_result_tables(con) -> None:
 
 
 def new_run_id() -> str:
-    """Sortable and unique: ``20250305T143012-1a2b3c``."""
-    return f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    """Unique, and sorted as created even within one second: ``20250305T143012.123456-1a2b3c``.
+
+    Ids of older versions (``20250305T143012-1a2b3c``) sort before newer ones of their second.
+    """
+    return f"{datetime.now():%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:6]}"
 
 
 def latest_order_date(con) -> date | None:
