@@ -20,6 +20,7 @@ from custseg.segment import clustering
 from custseg.segment.hierarchical import HierarchicalSegmenter
 from custseg.segment.k_choice import parse_features, parse_k
 from custseg.segment.kmeans import KMeansSegmenter
+from custseg.segment.kprototypes import KPrototypesSegmenter
 from custseg.segment.scaling import FeatureTransform, kind
 from custseg.snapshots import remove_run
 from tests.segment.planted import labels, planted_frame, table
@@ -189,3 +190,38 @@ def test_cli_mistakes_are_one_line(cdnow_project_dir, args, needle):
     result = CliRunner().invoke(app, ["segment", "--model", "kmeans", *args, "--project",
                                       str(cdnow_project_dir)])
     assert result.exit_code == 1 and needle in result.output, result.output
+
+
+def _library_predict(model, X) -> np.ndarray:
+    """The fitted library estimator's own predict, in the model's clustering space."""
+    if isinstance(model, KMeansSegmenter):
+        return model.kmeans_.predict(X)
+    if isinstance(model, HierarchicalSegmenter):
+        return model.nearest_.predict(X)
+    return model.predict_frame(X)
+
+
+MODELS = [KMeansSegmenter, HierarchicalSegmenter,
+          pytest.param(KPrototypesSegmenter, marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_a_wide_k_range_still_finds_the_four_planted_groups(cls):
+    """K searched over 2–10 (wider than the 3–6 default) still picks the planted four."""
+    train = planted_frame(seed=7)
+    model = cls(k_range=(2, 10), stability_runs=0).fit(table(train))
+    assert model.k_ == 4, model.k_rule_
+    assert [s["k"] for s in model.k_scores_ if s["in_range"]] == list(range(2, 11))
+    assert ari(model, train) >= 0.9
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_engine_assignment_equals_library_predict_on_unseen_customers(cls):
+    model = cls(stability_runs=0).fit(table(planted_frame(seed=7)))
+    test = planted_frame(seed=8)
+    got = labels(model, test)
+    ordered = test[test.has_ordered]
+    expected = np.array(model.label_ids_)[_library_predict(model,
+                                                             model.transform_frame(ordered))]
+    assert [got[c] for c in ordered.customer_id] == expected.tolist()
+    assert ari(model, test) >= 0.9
