@@ -12,6 +12,7 @@ from scipy.integrate import quad
 from scipy.special import betaln
 
 from custseg.clv import BetaGeoModel, bgnbd_log_likelihood, fit_bgnbd, rfm_summary
+from custseg.clv.bgnbd import expected_if_alive_quadrature
 from custseg.model import NotFittedError
 from tests.clv.conftest import CALIBRATION_END
 
@@ -122,6 +123,37 @@ def test_engine_series_at_long_horizon(con, fitted):
     out = model.assign(ibis.memtable(rows)).to_pandas().set_index("customer_id").loc[
         rows.customer_id]
     expected = model.expected_purchases(520, rows.frequency, rows.recency, rows["T"])
+    np.testing.assert_allclose(out.expected_purchases, expected, rtol=1e-10)
+
+
+# the retail demo's holdout fit: a and b run off together (a nearly fixed dropout probability)
+NEAR_FIXED_P = {"r": 0.3158, "alpha": 2.4, "a": 1_468_237.0, "b": 6_106_588.0}
+ROWS = pd.DataFrame({"customer_id": list("abcdef"), "frequency": [0, 1, 2, 5, 10, 30],
+                     "recency": [0.0, 3.0, 10.0, 30.0, 45.0, 51.0],
+                     "T": [0.0, 10.0, 20.0, 40.0, 50.0, 52.0]})
+
+
+def test_quadrature_equals_the_hypergeometric_form_where_both_apply():
+    params = {"r": 0.34, "alpha": 2.17, "a": 13.0, "b": 76.1}
+    model = BetaGeoModel().set_params(**params)
+    x, T = ROWS.frequency.to_numpy(float), ROWS["T"].to_numpy()
+    np.testing.assert_allclose(expected_if_alive_quadrature(params, 52.0, x, T),
+                               model._expected_if_alive(52.0, x, T), rtol=1e-9)
+
+
+def test_a_nearly_fixed_dropout_probability_is_predicted_not_refused(con):
+    """With p ~ beta(a, b + x) concentrated at a / (a + b + x), E[Y(t) | alive] tends to
+    (1 - ((alpha + T) / (alpha + T + p t))^(r + x)) / p; the engine gives the same as numpy."""
+    model = BetaGeoModel(horizon=52).set_params(**NEAR_FIXED_P)
+    r, alpha, a, b = (NEAR_FIXED_P[k] for k in ("r", "alpha", "a", "b"))
+    x, T = ROWS.frequency.to_numpy(float), ROWS["T"].to_numpy()
+    p = a / (a + b + x)
+    limit = -np.expm1((r + x) * np.log((alpha + T) / (alpha + T + p * 52))) / p
+    np.testing.assert_allclose(model._expected_if_alive(52.0, x, T), limit, rtol=1e-6)
+    out = model.assign(con.create_table("near_fixed_p", ibis.memtable(ROWS))
+                       ).to_pandas().set_index("customer_id").loc[ROWS.customer_id]
+    expected = model.expected_purchases(52, x, ROWS.recency, T)
+    assert np.isfinite(out.expected_purchases).all()
     np.testing.assert_allclose(out.expected_purchases, expected, rtol=1e-10)
 
 

@@ -146,7 +146,9 @@ class BetaGeoModel(TransactionModel):
         longer grow with x.
         """
         r, alpha, a, b = self._theta()
-        t, x, T = (np.asarray(v, dtype=float) for v in (t, x, T))
+        t, x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, x, T)))
+        if t.size and _series_coefficients(r, a, b, float(np.max(t / (alpha + t)))) is None:
+            return expected_if_alive_quadrature(self.params_, t, x, T)
         c = a + b + x - 1
         z = t / (alpha + T + t)
         return c / (a - 1) * (1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, c, z))
@@ -181,12 +183,18 @@ def expected_purchases_expr(params: dict, features: ibis.Table,
     The Gauss hypergeometric function of eq. 10 is not elementary. It is summed as a power
     series in the engine: once per distinct (x, T) pair, with enough terms that the truncation
     error is below 1e-15 of the leading term for every possible T (the series converges most
-    slowly at T = 0), then joined back to the customers.
+    slowly at T = 0), then joined back to the customers. Where the series would need more
+    than 20,000 terms (a large ``a``: a nearly fixed dropout probability), the distinct pairs
+    are fetched and integrated over the dropout probability instead
+    (`expected_if_alive_quadrature`).
     """
     r, alpha, a, b = (params[n] for n in PARAMS)
     if min(horizons) <= 0:
         raise CustsegError(f"prediction horizons must be > 0, not {min(horizons)}")
-    coef, sign = _series_coefficients(r, a, b, max(horizons) / (alpha + max(horizons)))
+    series = _series_coefficients(r, a, b, max(horizons) / (alpha + max(horizons)))
+    if series is None:
+        return _quadrature_expr(params, features, horizons)
+    coef, sign = series
     grid = ibis.memtable(pd.DataFrame({"n": np.arange(1, len(coef) + 1), "k_n": coef,
                                        "s_n": sign}))
     pairs = features.select(x=features.frequency.cast("float64"), T=features["T"]).distinct()
@@ -237,7 +245,55 @@ def _series_coefficients(r: float, a: float, b: float, z_max: float
         bound = np.maximum(bound, log_k - log_c + n * np.log(z_max))
     above = np.flatnonzero((bound > np.log(_SERIES_TOL)) & (sign != 0))
     if len(above) and above[-1] == len(n) - 1:
-        raise CustsegError(f"the horizon is too long for these parameters (z = {z_max:.6f}); "
-                           "predict over a shorter horizon")
+        return None
     size = int(above[-1]) + 2 if len(above) else 1
     return log_k[:size], sign[:size]
+
+
+def expected_if_alive_quadrature(params: dict, t, x, T, *, nodes: int = 96) -> np.ndarray:
+    """E[Y(t) | alive, x, T] as an integral over the dropout probability p.
+
+    Given alive after x purchases up to T, lambda ~ gamma(r + x, alpha + T) and
+    p ~ beta(a, b + x) independently, and a customer alive at T makes on average
+    (1 - ((alpha + T) / (alpha + T + p t))^(r + x)) / p purchases in the next t. The beta is
+    integrated by Gauss-Legendre over mean ± 12 standard deviations (within [0, 1]) with its
+    density normalised on the nodes: exact to rounding where the beta is concentrated (large
+    a and b, where the series of eq. 10 would need millions of terms).
+    """
+    r, alpha, a, b = (params[n] for n in PARAMS)
+    t, x, T = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, x, T)))
+    shape = t.shape
+    t, x, T = (v.ravel() for v in (t, x, T))
+    bx = b + x
+    mean, total = a / (a + bx), a + bx
+    sd = np.sqrt(a * bx / (total ** 2 * (total + 1)))
+    lo, hi = np.clip(mean - 12 * sd, 0.0, 1.0), np.clip(mean + 12 * sd, 0.0, 1.0)
+    g, w = np.polynomial.legendre.leggauss(nodes)
+    p = lo[:, None] + (hi - lo)[:, None] * (g + 1) / 2
+    p = np.clip(p, np.finfo(float).tiny, 1 - np.finfo(float).eps)
+    log_pdf = (a - 1) * np.log(p) + (bx[:, None] - 1) * np.log1p(-p)
+    weight = w * np.exp(log_pdf - log_pdf.max(axis=1, keepdims=True))
+    weight /= weight.sum(axis=1, keepdims=True)
+    shrink = np.log(alpha + T)[:, None] - np.log(alpha + T[:, None] + p * t[:, None])
+    per_p = -np.expm1((r + x)[:, None] * shrink) / p
+    return (weight * per_p).sum(axis=1).reshape(shape)
+
+
+def _quadrature_expr(params: dict, features: ibis.Table, horizons: list[float]) -> ibis.Table:
+    """`expected_purchases_expr` by `expected_if_alive_quadrature` over the distinct (x, T)."""
+    pairs = features.select(x=features.frequency.cast("float64"),
+                            T=features["T"].cast("float64")).distinct().execute()
+    x, T = pairs.x.to_numpy(float), pairs["T"].to_numpy(float)
+    chunk = 20_000
+    values = {f"g_{i}": np.concatenate([
+        expected_if_alive_quadrature(params, h, x[s:s + chunk], T[s:s + chunk])
+        for s in range(0, max(len(x), 1), chunk)]) if len(x) else np.empty(0)
+        for i, h in enumerate(horizons)}
+    series = ibis.memtable(pd.DataFrame({"x": x, "T": T, **values}))
+    joined = features.mutate(p_alive=probability_alive_expr(params, features),
+                             _x=features.frequency.cast("float64"),
+                             _T=features["T"].cast("float64"))
+    joined = joined.left_join(series, [joined["_x"] == series.x, joined["_T"] == series["T"]])
+    return joined.select(*features.columns, "p_alive", **{
+        f"expected_purchases_{i}": joined.p_alive * joined[f"g_{i}"]
+        for i in range(len(horizons))})
