@@ -109,3 +109,17 @@ def test_demo_retail_loads_every_table(tmp_path):
     with Project.open(tmp_path / "rt") as p:
         counts = p.status()["tables"]
     assert all(n > 0 for n in counts.values()), counts
+
+
+@pytest.mark.slow
+def test_demo_retail_runs_predictions_and_prints_warnings_as_one_line(tmp_path):
+    """The default retail demo (what `make demo` runs) stores a predict run; an optimiser that
+    stops early is one "!" line naming the model, not Python's warning with a source line."""
+    result = run("demo", "--dir", tmp_path / "rt", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "Warning:" not in result.output and "_fit.py" not in result.output
+    stopped = [line for line in result.output.splitlines() if "stopped early" in line]
+    assert all(line.startswith("! BG/NBD on ") for line in stopped), stopped
+    with Project.open(tmp_path / "rt") as p:
+        assert rows(p, "SELECT count(*) > 0 FROM predictions") == [(True,)]
+    assert "report" in result.output

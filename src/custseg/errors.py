@@ -11,6 +11,11 @@ class CustsegError(Exception):
     """
 
 
+class CustsegWarning(UserWarning):
+    """Something the user should know that does not stop the work; the CLI prints it in one
+    line on stderr, the Python API leaves it to the warnings machinery."""
+
+
 class ConfigError(CustsegError):
     """custseg.toml is invalid; the message lists every problem at once."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from custseg.errors import CustsegError
+from custseg.errors import CustsegError, CustsegWarning
 from custseg.io.results import EXPORT_FORMATS
 
 app = typer.Typer(
@@ -29,12 +30,24 @@ Lang = Literal["zh", "en"]
 
 
 def handle_errors(fn: Callable) -> Callable:
-    """Turn user errors into one line on stderr and exit code 1."""
+    """Turn user errors into one line on stderr and exit code 1, and custseg's warnings into
+    one line on stderr instead of Python's warning format with a source line."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():  # restores the filters and showwarning after
+                warnings.simplefilter("always", CustsegWarning)
+                python_format = warnings.showwarning
+
+                def show(message, category, *rest):
+                    if not issubclass(category, CustsegWarning):
+                        return python_format(message, category, *rest)
+                    err.print(f"[yellow]![/] {escape(str(message))}", highlight=False,
+                              soft_wrap=True)
+
+                warnings.showwarning = show
+                return fn(*args, **kwargs)
         except CustsegError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
                       soft_wrap=True)

@@ -17,11 +17,11 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from custseg.clv.summary import TimeUnit, days_per_unit
-from custseg.errors import CustsegError
+from custseg.errors import CustsegError, CustsegWarning
 from custseg.model import Model
 
 
-class ConvergenceWarning(UserWarning):
+class ConvergenceWarning(CustsegWarning):
     """The optimiser stopped before the likelihood reached a maximum."""
 
 
@@ -99,7 +99,8 @@ def maximize(log_likelihood: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray
     # improve in floating point; a vanishing gradient is the real test.
     converged = bool(result.success or np.abs(result.jac).max() < 1e-6)
     if not converged:
-        warnings.warn(f"the likelihood maximisation stopped early: {result.message}",
+        warnings.warn("the likelihood maximisation stopped early: "
+                      f"{str(result.message).rstrip(': ')}",
                       ConvergenceWarning, stacklevel=3)
     return dict(zip(names, theta.tolist(), strict=True)), float(weights @ ll), converged
 
@@ -127,9 +128,17 @@ class TransactionModel(Model):
         """Fit on a summary with ``frequency, recency, T`` (see `rfm_summary`)."""
         days_per_unit(self.time_unit)
         stats = sufficient_statistics(summary, ("frequency", "recency", "T"))
-        self.params_, self.log_likelihood_, self.converged_ = type(self).fitter(
-            stats.frequency, stats.recency, stats["T"], stats.weight,
-            penalizer=self.penalizer, initial_params=self.initial_params)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            self.params_, self.log_likelihood_, self.converged_ = type(self).fitter(
+                stats.frequency, stats.recency, stats["T"], stats.weight,
+                penalizer=self.penalizer, initial_params=self.initial_params)
+        for w in caught:  # say which model, and where its parameters went
+            if issubclass(w.category, ConvergenceWarning):
+                where = ", ".join(f"{k} = {v:.4g}" for k, v in self.params_.items())
+                w.message = f"{self.NAME} on {int(stats.weight.sum()):,} customers: " \
+                            f"{w.message} ({where})"
+            warnings.warn(w.message, w.category, stacklevel=2)
         self.n_customers_ = int(stats.weight.sum())
         return self
 

@@ -12,7 +12,7 @@ from custseg.pipeline import Project
 
 DATASETS = ("retail", "cdnow")
 # what `custseg run` does in each demo: segmentations, and predictions where the history allows
-RUNS = {"retail": (["rfm-rules", "rfm-scores", "value-matrix", "lifecycle", "kmeans"], False),
+RUNS = {"retail": (["rfm-rules", "rfm-scores", "value-matrix", "lifecycle", "kmeans"], True),
         "cdnow": (["rfm-rules", "rfm-scores", "kmeans"], True)}
 
 
