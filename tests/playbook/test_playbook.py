@@ -55,6 +55,14 @@ def test_missing_parts_are_named():
     assert emptied["A001"].missing() == ["measures"]
 
 
+def test_blank_owner_or_direction_counts_as_missing():
+    book = book_of(playbook={"segments": {"A001": {"owner": "", "direction": "  "}}})
+    row = book["A001"]
+    assert row.missing() == ["direction", "owner"]
+    assert row.owner("en") is None and row.direction("zh") is None
+    assert problems(book.values()) == ["A001 core loyal: no direction, no owner"]
+
+
 def test_bad_kpis_are_config_errors_naming_the_key():
     with pytest.raises(ConfigError) as exc:
         book_of(playbook={"segments": {"A004": {"kpis": {"activaton_rate": ">=20%",

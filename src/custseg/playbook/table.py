@@ -83,9 +83,14 @@ class Strategy:
         return self.budget_ and self.budget_[0 if lang == "zh" else 1]
 
     def missing(self) -> list[str]:
-        """The required parts this row lacks: direction, measures, owner."""
-        return [name for name, ok in (("direction", self.direction_), ("measures",
-                                       self.measures), ("owner", self.owner_)) if not ok]
+        """The required parts this row lacks: direction, measures, owner (blank texts count
+        as missing)."""
+        def given(pair):
+            return bool(pair and any(v.strip() for v in pair))
+
+        return [name for name, ok in (("direction", given(self.direction_)),
+                                      ("measures", self.measures),
+                                      ("owner", given(self.owner_))) if not ok]
 
     def measure(self, text: str) -> Measure:
         """The measure called ``text`` (key, Chinese or English name)."""
@@ -161,8 +166,8 @@ def _apply(row: Strategy, entry, errors: list[str]) -> None:
         return
     for key in ("direction", "owner", "budget"):
         value = getattr(entry, key)
-        if value is not None:
-            setattr(row, f"{key}_", (value, value))
+        if value is not None:  # a blank text clears the default: the row then lacks it
+            setattr(row, f"{key}_", (value, value) if value.strip() else None)
     if entry.measures is not None:
         row.measures = [Measure.parse(m) for m in entry.measures if m.strip()]
     if entry.kpis is not None:
