@@ -465,6 +465,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "playbook_budget": {"zh": "预算/资源", "en": "budget / resources"},
     "playbook_kpis": {"zh": "KPI 目标", "en": "KPI targets"},
     "playbook_incomplete": {"zh": "策略不完整", "en": "incomplete playbook"},
+    "playbook_fill_in": {"zh": "请在 custseg.toml 的 {section} 中补充：",
+                         "en": "add them under {section} in custseg.toml:"},
     "campaign_planned": {"zh": "已创建活动", "en": "campaign planned"},
     "campaign_target": {"zh": "目标组", "en": "target group"},
     "campaign_holdout": {"zh": "对照组", "en": "holdout"},

@@ -92,10 +92,14 @@ def test_incomplete_playbook_exits_1_naming_the_gap(demo, tmp_path):
     config = demo / "custseg.toml"
     original = config.read_text(encoding="utf-8")
     try:
-        config.write_text(original + "\n[playbook.segments.A001]\nmeasures = []\nowner = \"\"\n",
-                          encoding="utf-8")
+        config.write_text(original + "\n[playbook.segments.A001]\nmeasures = []\nowner = \"\"\n"
+                          "direction = \"  \"\n", encoding="utf-8")
         out = run("playbook", "-p", demo)
-        assert out.exit_code == 1 and "A001" in out.output and "no measures" in out.output
+        assert out.exit_code == 1 and "A001" in out.output
+        assert "no direction, no measures, no owner" in out.output
+        assert "under [playbook.segments.<id>] in custseg.toml" in out.output
+        zh = run("playbook", "--lang", "zh", "-p", demo)
+        assert zh.exit_code == 1 and "custseg.toml 的 [playbook.segments.<id>] 中" in zh.output
     finally:
         config.write_text(original, encoding="utf-8")
 

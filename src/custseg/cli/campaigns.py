@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from custseg.campaigns.kpis import KPIS, ROI
@@ -73,8 +74,8 @@ def playbook(model: ModelOpt = None, as_json: JsonOpt = False, lang: LangOpt = N
                                                                        for m in r["missing"])
                for r in rows if r["missing"]]
     if missing:
-        err.print(f"[yellow]{t('playbook_incomplete', lang)}[/] — "
-                  "add them under [playbook.segments.<id>] in custseg.toml:", highlight=False)
+        hint = t("playbook_fill_in", lang).format(section=escape("[playbook.segments.<id>]"))
+        err.print(f"[yellow]{t('playbook_incomplete', lang)}[/] — {hint}", highlight=False)
         for line in missing:
             err.print(f"  {line}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
