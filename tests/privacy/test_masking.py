@@ -36,6 +36,12 @@ def test_phone_keeps_prefix_and_last_four(phone):
     assert masked == phone[:3] + "****" + phone[-4:]
 
 
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+       st.sampled_from(["", "+86 ", "+86-", "0086 ", "86", "(+86) "]))
+def test_phone_with_or_without_the_country_code_masks_alike(phone, prefix):
+    assert mask_phone(prefix + phone) == mask_phone(phone) == phone[:3] + "****" + phone[-4:]
+
+
 def test_mask_frame_masks_only_personal_columns_and_keeps_nulls():
     frame = pd.DataFrame({"customer_id": ["c1", "c2"], "name": ["李四", None],
                           "phone": ["13912345678", "13700000000"]})

@@ -31,10 +31,18 @@ def mask_name(value: str | None) -> str | None:
 
 
 def mask_phone(value: str | None) -> str | None:
-    """First 3 and last 4 digits of a phone number kept: 13812341234 → 138****1234."""
+    """First 3 and last 4 digits of a phone number kept: 13812341234 → 138****1234.
+
+    The country code of China (+86, 0086, 86) is dropped first, so that +86 13812341234
+    masks to 138****1234 as well rather than keeping the code and hiding the number.
+    """
     if not value:
         return value
     digits = re.sub(r"\D", "", str(value))
+    if len(digits) == 15 and digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
     if len(digits) >= 8:
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
     return "*" * max(len(digits) - 2, 1) + digits[-2:]
