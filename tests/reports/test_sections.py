@@ -191,6 +191,16 @@ def test_personal_data_in_quality_examples_and_profiles_is_masked(report_project
                                                                               "city")][4]
 
 
+@pytest.mark.parametrize(("lang", "first", "last"), [("zh", "2023年1月5日", "2024年6月23日"),
+                                                     ("en", "5 Jan 2023", "23 Jun 2024")])
+def test_profile_dates_are_written_for_the_language(report_project, lang, first, last):
+    ctx = ReportContext(report_project, lang=lang)
+    rows = quality_section.field_rows(ctx, report_project.quality())[1]
+    fields = {(r[0], r[1]): r for r in rows}
+    assert fields[("customers", "register_date")][4:] == [first, first]
+    assert fields[("orders", "order_date")][5] == last
+
+
 def test_a_section_that_cannot_be_shown_says_why(report_project, monkeypatch):
     from custseg.errors import CustsegError
 

@@ -45,6 +45,15 @@ def test_playbook_of_each_shown_model(report_project):
     assert table.rows[0][0] == "A001" and table.rows[0][1] == "核心忠诚客户"
 
 
+@pytest.mark.parametrize(("lang", "shown"), [("zh", "复购率 较对照组 +10%"),
+                                             ("en", "repurchase rate +10% vs control")])
+def test_playbook_kpis_are_named_in_the_report_language(report_project, lang, shown):
+    section = playbook_section.build(ReportContext(report_project, lang=lang))
+    kpis = [r[-1] for r in _blocks(section, Table)[0].rows]
+    assert shown in kpis[0]
+    assert not any("_rate" in k or "aov" in k for k in kpis), kpis
+
+
 class _Campaigns:
     """A project whose campaigns are given, to pin the section to the evaluate contract."""
 

@@ -47,7 +47,7 @@ def test_workbook_has_the_sheets_and_columns_of_the_templates(workbook_path):
 def test_playbook_sheet_holds_the_seed_strategies(workbook_path):
     rows = list(load_workbook(workbook_path)["Playbook"].iter_rows(min_row=2, values_only=True))
     core = next(r for r in rows if r[0] == "rfm-rules" and r[1] == "A001")
-    assert core[2] == "core loyal" and "repurchase_rate +10% vs control" in core[7]
+    assert core[2] == "core loyal" and "repurchase rate +10% vs control" in core[7]
     assert {r[0] for r in rows} == {"rfm-rules", "rfm-scores", "kmeans"}
 
 

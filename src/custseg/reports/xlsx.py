@@ -87,7 +87,7 @@ def _segment_sheet(ctx) -> tuple[list[str], list[list]]:
 
 def _playbook_sheet(ctx) -> tuple[list[str], list[list]]:
     columns = [ctx.t("report_model")] + [ctx.t(f"report_playbook_{f}") for f in playbook.FIELDS]
-    return columns, [[model, *playbook.row(e)] for model, rows in playbook.entries(ctx)
+    return columns, [[model, *playbook.row(e, ctx.lang)] for model, rows in playbook.entries(ctx)
                      for e in rows]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from custseg import schema
 from custseg.privacy.masking import MASKERS, mask_value
 from custseg.reports import charts
@@ -58,13 +60,23 @@ def rule_rows(ctx, report: dict) -> tuple[list[str], list[list]]:
     return columns, rows
 
 
+def _bound(ctx, table: str, field: str, value: str | None) -> str | None:
+    """A field's min or max as shown: dates and times per language, personal data masked."""
+    kind = next((c.type for c in schema.stored_columns(table) if c.name == field), "str")
+    if value and kind == "date":
+        return fmt.day(value, ctx.lang)
+    if value and kind == "timestamp":
+        return fmt.timestamp(datetime.fromisoformat(value), ctx.lang)
+    return masked(value, field, ctx.reveal)
+
+
 def field_rows(ctx, report: dict) -> tuple[list[str], list[list]]:
     """Missing rate, distinct values, min and max (masked for personal fields) of every field
     of the non-empty tables."""
     columns = [ctx.t(k) for k in ("table", "report_field", "report_missing_rate",
                                   "report_distinct", "report_min", "report_max")]
     rows = [[table, c["field"], fmt.percent(c["missing_rate"], ctx.lang), c["distinct"],
-             masked(c["min"], c["field"], ctx.reveal), masked(c["max"], c["field"], ctx.reveal)]
+             _bound(ctx, table, c["field"], c["min"]), _bound(ctx, table, c["field"], c["max"])]
             for table, cols in report["fields"].items()
             if report["balance"][table]["clean"] for c in cols]
     return columns, rows
