@@ -128,6 +128,15 @@ def test_migration_goes_from_the_earlier_to_the_later_snapshot(report_project):
     assert sum(sankey.link.value) == 24
 
 
+def test_migration_without_flows_is_a_note_not_an_empty_sankey(report_project):
+    ctx = ReportContext(report_project, lang="en")
+    report = {"model": "rfm-rules", "as_of_a": "2024-03-31", "as_of_b": "2024-06-30",
+              "sankey": {"nodes": ["A001", "→ A001"], "links": []}, "largest_flows": []}
+    blocks = migration_section.migration_blocks(ctx, report)
+    assert not _blocks(Section("m", "", blocks), Chart)
+    assert blocks[-1] == Text("No customer is in both runs: there are no flows to draw.", "note")
+
+
 def _fake_predict_run(project) -> str:
     """A stored predict run with the config `custseg.predict_runs.predict` writes."""
     con = project.connect()
@@ -156,6 +165,46 @@ def _fake_predict_run(project) -> str:
                              config={"time_unit": "W", "horizon": 52, "validation": validation},
                              predictions=con.table("_fake_predictions"))
     return run_id
+
+
+def _fake_basket_run(project, antecedent: str) -> str:
+    """A stored basket run with one overall rule ``antecedent → milk``."""
+    from custseg.io import basket_store
+
+    con = project.connect()
+    rule = pd.DataFrame([{"level": "product", "segment_model": None, "segment_run_id": None,
+                          "segment_id": None, "antecedent": antecedent, "consequent": "milk",
+                          "support": 0.2, "confidence": 0.5, "lift": 2.0, "leverage": 0.1,
+                          "conviction": 1.5, "lift_vs_overall": None, "antecedent_count": 4,
+                          "consequent_count": 5, "pair_count": 2, "baskets": 10}])
+    con.con.register("_fake_rules", rule)
+    run_id = results.new_run_id()
+    basket_store.save_basket_rules(con, run_id=run_id, as_of=AS_OF_2,
+                                   config={"basket": {"level": "product"}, "baskets": 10},
+                                   rules=con.table("_fake_rules"))
+    con.con.unregister("_fake_rules")
+    return run_id
+
+
+def test_a_selected_run_shows_its_own_data_or_says_it_has_none(project):
+    from custseg.reports.sections import basket as basket_section
+
+    older, newer = _fake_basket_run(project, "bread"), _fake_basket_run(project, "tea")
+    predict_id = _fake_predict_run(project)
+
+    def first_rule(ctx):
+        return _blocks(basket_section.build(ctx), Table)[0].rows[0][0]
+
+    assert first_rule(ReportContext(project, lang="en")) == "tea"
+    assert first_rule(ReportContext(project, lang="en", run_id=newer)) == "tea"
+    assert first_rule(ReportContext(project, lang="en", run_id=older)) == "bread"
+    out = {s.key: s for s in build_sections(ReportContext(project, lang="en", run_id=predict_id))}
+    assert isinstance(out["predictions"], Section)
+    for key in ("basket", "segments", "clustering", "migration"):
+        assert out[key].note == f"Not in the selected run ({predict_id}).", key
+    zh = {s.key: s for s in build_sections(ReportContext(project, lang="zh", run_id=older))}
+    assert zh["segments"].note == f"所选运行（{older}）中没有这部分内容。"
+    assert isinstance(zh["basket"], Section)
 
 
 def test_predictions_read_what_a_predict_run_stores(project):

@@ -65,7 +65,9 @@ class _Campaigns:
 
     def campaigns(self):
         return [{"campaign_id": "K1", "segment_id": "A003", "measure": "cross_sell",
-                 "start_date": "2024-07-01"}]
+                 "start_date": "2024-07-01", "segment_run_id": self.segment_run_id}]
+
+    segment_run_id = None
 
     def evaluate_campaign(self, campaign_id, *, lang=None):
         return self._evaluated
@@ -92,6 +94,16 @@ def test_campaign_lift_with_confidence_interval_and_target(report_project):
     table = _blocks(section, Table)[0]
     assert [r[-1] for r in table.rows] == [True, False, None]
     assert "target missed" in [b.text for b in _blocks(section, Text)]
+
+
+def test_a_selected_run_shows_only_the_campaigns_drawn_from_it(report_project):
+    runs = ReportContext(report_project).segment_runs
+    fake = _Campaigns(report_project, {"kpis": [], "diagnostics": []})
+    fake.segment_run_id = runs[0]["run_id"]
+    shown = campaigns_section.build(ReportContext(fake, lang="en", run_id=runs[0]["run_id"]))
+    assert _blocks(shown, Text)[0].text.startswith("campaign K1")
+    assert campaigns_section.build(ReportContext(fake, run_id=runs[1]["run_id"])) is None
+    assert campaigns_section.build(ReportContext(fake)) is not None  # no --run: every one
 
 
 def test_no_campaign_section_without_campaigns(report_project):

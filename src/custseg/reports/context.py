@@ -15,6 +15,7 @@ from custseg import snapshots
 from custseg.errors import CustsegError
 from custseg.features import FEATURES
 from custseg.i18n import t
+from custseg.io import basket_store
 from custseg.reports import format as fmt
 
 LANGS = ("zh", "en")
@@ -104,6 +105,19 @@ class ReportContext:
             ids = [r["run_id"] for r in self.runs
                    if r["kind"] == "predict" and r["status"] == "done"][:1]
         return snapshots.get_run(self.con, ids[0]) if ids else None
+
+    @cached_property
+    def basket_run_id(self) -> str | None:
+        """The basket run to show: the selected one, else the latest; None when there is none."""
+        if self.selected is not None:
+            ids = self._chosen_ids("basket")
+            return ids[0] if ids else None
+        return basket_store.latest_basket_run(self.con)
+
+    def shows(self, segment_run_id: str | None) -> bool:
+        """Whether data made from segmentation run ``segment_run_id`` (a campaign's members)
+        belongs in the report: always without ``--run``, else only for a shown run."""
+        return self.selected is None or segment_run_id in {r["run_id"] for r in self.segment_runs}
 
     @cached_property
     def as_of(self) -> date | None:

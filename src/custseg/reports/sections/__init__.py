@@ -3,8 +3,10 @@
 Every module in this package that defines ``KEY`` (its anchor and the stem of its labels),
 ``ORDER`` (its place in the report), ``TITLE`` (a `custseg.i18n.MESSAGES` key) and
 ``build(ctx) -> Section | None`` is a section. ``None`` means the stage did not run: the
-report then shows the one-line note ``report_missing_<KEY>`` instead of empty charts. A
-later stage adds its section by adding a module, without touching the others.
+report then shows the one-line note ``report_missing_<KEY>`` instead of empty charts, or,
+for a module with ``FROM_RUNS = True`` (it shows stored runs) in a report of one selected
+run (``--run``), the note that the selected run does not hold it. A later stage adds its
+section by adding a module, without touching the others.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ def build_sections(ctx) -> list[Section | Skipped]:
         except CustsegError as exc:  # e.g. a run whose data was removed: say so, go on
             out.append(Skipped(module.KEY, title, str(exc)))
             continue
-        out.append(section if section is not None else
-                   Skipped(module.KEY, title, ctx.t(f"report_missing_{module.KEY}")))
+        if section is None:
+            note = (ctx.t("report_not_in_run", run=ctx.run_id)
+                    if ctx.selected is not None and getattr(module, "FROM_RUNS", False)
+                    else ctx.t(f"report_missing_{module.KEY}"))
+            section = Skipped(module.KEY, title, note)
+        out.append(section)
     return out

@@ -1,5 +1,6 @@
-"""Association rules of the latest basket run (`custseg basket`): the strongest overall
-rules and, when the run used a segmentation, each segment's most distinctive rule."""
+"""Association rules of the shown basket run (`custseg basket`; the latest, or the one chosen
+with ``--run``): the strongest overall rules and, when the run used a segmentation, each
+segment's most distinctive rule."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from custseg.reports import format as fmt
 from custseg.reports.section import Chart, Figures, Section, Table, Text
 
 KEY, ORDER, TITLE = "basket", 70, "report_basket"
+FROM_RUNS = True
 TOP_RULES, TOP_CHART = 20, 10
 
 
@@ -57,7 +59,7 @@ def _segments(ctx, rules: pd.DataFrame) -> list:
 def build(ctx) -> Section | None:
     if not report_data.has_table(ctx.con, "basket_rules"):
         return None
-    run_id = basket_store.latest_basket_run(ctx.con)
+    run_id = ctx.basket_run_id
     if run_id is None:
         return None
     run = snapshots.get_run(ctx.con, run_id)

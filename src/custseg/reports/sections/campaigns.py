@@ -1,5 +1,6 @@
 """Campaign results (SPEC §8): per campaign the lift of each KPI over the random holdout
-with its 95% confidence interval, the target and whether it was met, and the diagnostics."""
+with its 95% confidence interval, the target and whether it was met, and the diagnostics.
+With ``--run``, only the campaigns drawn from a shown segmentation run."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from custseg.reports import format as fmt
 from custseg.reports.section import Chart, Section, Table, Text
 
 KEY, ORDER, TITLE = "campaigns", 90, "report_campaigns"
+FROM_RUNS = True
 SHOWN = 10
 
 
@@ -45,7 +47,7 @@ def _kpi_blocks(ctx, result: dict) -> list:
 
 
 def build(ctx) -> Section | None:
-    listed = ctx.project.campaigns()
+    listed = [c for c in ctx.project.campaigns() if ctx.shows(c.get("segment_run_id"))]
     if not listed:
         return None
     blocks = []

@@ -11,6 +11,7 @@ from custseg.reports.section import Chart, Figures, Section, Table, Text
 from custseg.reports.sections.segments import run_heading
 
 KEY, ORDER, TITLE = "clustering", 50, "report_clustering"
+FROM_RUNS = True
 CHARTS = ("k_curve", "profile_heatmap", "pca_scatter")
 
 

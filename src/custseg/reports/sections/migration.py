@@ -10,6 +10,7 @@ from custseg.reports.section import Chart, Section, Table, Text
 from custseg.reports.sections.segments import model_label
 
 KEY, ORDER, TITLE = "migration", 100, "report_migration"
+FROM_RUNS = True
 
 
 def pair(ctx, run: dict) -> tuple[str, str] | None:
@@ -27,13 +28,17 @@ def pair(ctx, run: dict) -> tuple[str, str] | None:
 
 
 def migration_blocks(ctx, report: dict) -> list:
-    """Sankey, largest flows, PSI and warnings of one `custseg.snapshots.migration` report."""
+    """Sankey, largest flows, PSI and warnings of one `custseg.snapshots.migration` report;
+    a one-line note instead of the Sankey when no customer is in both runs."""
     heading = ctx.t("report_migration_heading", model=model_label(ctx, report["model"]),
                     a=fmt.day(report["as_of_a"], ctx.lang), b=fmt.day(report["as_of_b"], ctx.lang))
-    blocks = [Text(heading, "h3"),
-              Chart(charts.sankey(report["sankey"]["nodes"], report["sankey"]["links"],
-                                  title=ctx.t("report_sankey")),
-                    caption=ctx.t("report_sankey_caption"))]
+    blocks: list = [Text(heading, "h3")]
+    if report["sankey"]["links"]:
+        blocks.append(Chart(charts.sankey(report["sankey"]["nodes"], report["sankey"]["links"],
+                                          title=ctx.t("report_sankey")),
+                            caption=ctx.t("report_sankey_caption")))
+    else:  # an empty Sankey draws nothing: say so instead
+        blocks.append(Text(ctx.t("report_no_flows"), "note"))
     flows = report["largest_flows"]
     if flows:
         blocks.append(Table([ctx.t("report_from"), ctx.t("report_to"), ctx.t("customers")],

@@ -10,6 +10,7 @@ from custseg.reports import format as fmt
 from custseg.reports.section import Chart, Figures, Section, Table, Text
 
 KEY, ORDER, TITLE = "predictions", 60, "report_predictions"
+FROM_RUNS = True
 LEVELS = ("low", "medium", "high")
 
 

@@ -10,6 +10,7 @@ from custseg.reports.section import Chart, Section, Table, Text
 from custseg.segment.result import HEADERS
 
 KEY, ORDER, TITLE = "segments", 40, "report_segments"
+FROM_RUNS = True
 TEMPLATE = ("segment_id", "name", "dimensions", "characteristics", "customers", "share_pct",
             "keywords", "owner")
 
