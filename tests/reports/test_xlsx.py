@@ -13,7 +13,7 @@ from custseg.reports.xlsx import safe
 from tests.reports.conftest import INJECTED
 
 SHEETS_EN = ["Segments", "Data catalog", "Playbook", "Quality", "Cleaning rules",
-             "Members rfm-rules", "Members rfm-scores", "Members kmeans"]
+             "Field profiles", "Members rfm-rules", "Members rfm-scores", "Members kmeans"]
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +77,20 @@ def test_formula_text_from_the_data_is_stored_as_text(workbook_path):
     with zipfile.ZipFile(workbook_path) as z:
         assert not any("<f>" in z.read(n).decode() for n in z.namelist()
                        if n.startswith("xl/worksheets/"))
+
+
+def test_field_profiles_sheet_is_formatted_masked_and_escaped(workbook_path):
+    ws = load_workbook(workbook_path)["Field profiles"]
+    assert _header(ws) == ["table", "field", "missing", "distinct", "min", "max"]
+    assert ws.freeze_panes == "A2" and ws["A1"].font.b
+    assert ws["A1"].fill.fgColor.rgb.endswith("2F6DB5")
+    rows = {(r[0], r[1]): r for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows[("customers", "customer_id")][4] == "'" + INJECTED  # text, not a formula
+    assert isinstance(rows[("customers", "customer_id")][3], int)  # a number, not text
+    phone = rows[("customers", "phone")]
+    assert phone[4].startswith("138") and "****" in phone[4]
+    assert rows[("customers", "register_date")][4] == "5 Jan 2023"
+    assert {t for t, _ in rows} == {"customers", "orders"}  # only the tables with rows
 
 
 def test_member_lists_are_masked(workbook_path):

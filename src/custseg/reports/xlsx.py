@@ -1,5 +1,6 @@
 """The Excel workbook: template 1 (segment result tables), template 2 (data catalog), the
-playbook, the quality report and masked member lists per segment (SPEC §6, §4, §7, §10).
+playbook, the quality report (row balance, cleaning rules, field profiles) and masked member
+lists per segment (SPEC §6, §4, §7, §10).
 
 Every sheet has a styled header row, frozen panes, an auto-filter and fitted column widths.
 Text cells that a spreadsheet would run as a formula (starting with = + - @ tab or CR) get
@@ -121,7 +122,8 @@ def workbook(ctx: ReportContext) -> Workbook:
               ("report_sheet_catalog", catalog.rows(ctx)),
               ("report_sheet_playbook", _playbook_sheet(ctx)),
               ("report_sheet_quality", quality.balance_rows(ctx, report)),
-              ("report_sheet_rules", quality.rule_rows(ctx, report))]
+              ("report_sheet_rules", quality.rule_rows(ctx, report)),
+              ("report_sheet_fields", quality.field_rows(ctx, report))]
     for key, (columns, rows) in sheets:
         _add_sheet(wb, ctx.t(key), columns, rows)
     for run in ctx.segment_runs:
