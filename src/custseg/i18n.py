@@ -488,6 +488,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "campaign_kpi": {"zh": "指标", "en": "KPI"},
     "campaign_treated": {"zh": "处理组", "en": "treated"},
     "campaign_control": {"zh": "对照组", "en": "control"},
+    "campaign_pre_post": {"zh": "前→后", "en": "before → after"},
     "campaign_lift": {"zh": "提升", "en": "lift"},
     "campaign_ci": {"zh": "95% 置信区间", "en": "95% CI"},
     "campaign_target_kpi": {"zh": "目标", "en": "target"},

@@ -46,16 +46,20 @@ def dormant_project(directory: Path, *, n: int = 2000, seed: int = 0,
 
 
 def add_post_orders(project: Project, campaign_id: str, *, base: float, effect: float,
-                    seed: int = 0) -> None:
-    """Orders in the 30 days from `START`: a holdout customer buys with probability ``base``,
-    a target customer with ``base + effect``."""
+                    seed: int = 0, first: date = START) -> pd.DataFrame:
+    """One order each in the 30 days from ``first`` (default `START`): a holdout customer buys
+    with probability ``base``, a target customer with ``base + effect``. Returns the orders
+    with the buyer's ``arm``."""
     rng = np.random.default_rng(seed)
     arms = project.connect().con.execute(
         "SELECT customer_id, arm FROM campaign_members WHERE campaign_id = ? ORDER BY 1",
         [campaign_id]).df()
     p = np.where(arms.arm == "target", base + effect, base)
-    buyers = arms.customer_id[rng.random(len(arms)) < p].tolist()
-    insert(project, "orders", pd.DataFrame({
-        "order_id": [f"{campaign_id}-{c}" for c in buyers], "customer_id": buyers,
-        "order_date": [START + timedelta(days=int(d)) for d in rng.integers(0, 30, len(buyers))],
-        "amount": rng.integers(50, 300, len(buyers)).astype(float), "status": "completed"}))
+    buyers = arms[rng.random(len(arms)) < p]
+    frame = pd.DataFrame({
+        "order_id": [f"{campaign_id}-{first}-{c}" for c in buyers.customer_id],
+        "customer_id": buyers.customer_id.tolist(),
+        "order_date": [first + timedelta(days=int(d)) for d in rng.integers(0, 30, len(buyers))],
+        "amount": rng.integers(50, 300, len(buyers)).astype(float), "status": "completed"})
+    insert(project, "orders", frame)
+    return frame.assign(arm=buyers.arm.tolist())

@@ -74,3 +74,17 @@ def test_a_real_lift_below_target_is_told_apart():
     assert kpis[0]["significant"] and kpis[0]["met"] is False
     assert [n["code"] for n in diagnose(kpis, {"actions": 1, "target_members": 5000,
                                                "reached": 5000})] == ["miss", "below_target"]
+
+
+def test_pre_window_values_ride_along_and_the_contract_keys_stay():
+    stats = {"target": STATS["target"] | {"repurchase_rate__pre_n": 900,
+                                          "repurchase_rate__pre_mean": 0.30},
+             "holdout": STATS["holdout"] | {"repurchase_rate__pre_n": 90,
+                                            "repurchase_rate__pre_mean": 0.22}}
+    row = evaluate_kpis(stats, {}, cost=100.0)
+    rate = by_name(row)["repurchase_rate"]
+    assert (rate["treated_pre"], rate["control_pre"]) == (0.30, 0.22)
+    assert {"name", "treated", "control", "lift", "ci_low", "ci_high", "target",
+            "met"} <= set(rate)
+    assert by_name(row)["roi"]["treated_pre"] is None
+

@@ -72,6 +72,28 @@ def test_arm_stats_count_only_eligible_customers(tables):
     assert t["revenue__var"] == pytest.approx(7200.0)
 
 
+def test_pre_window_figures_follow_the_same_definitions_one_window_back(out, tables):
+    # pre window 2024-01-31 … 02-29; "before" now means before 2024-01-31
+    assert out.bought_before_pre.tolist() == [True, False, False, False]
+    assert out.bought_pre.tolist() == [False, True, False, True]
+    assert out.bought_30d_pre.tolist() == out.bought_pre.tolist()  # pre_days = 30
+    assert out.revenue_pre.tolist() == [0.0, 80.0, 0.0, 40.0]
+    assert out.aov_pre.loc["b"] == 80.0 and out.aov_pre.loc[["a", "c"]].isna().all()
+    assert out.satisfaction_pre.loc["c"] == 5.0 and out.satisfaction_pre.loc["a"] != 4.0
+    members, orders, interactions = tables
+    s = {r["arm"]: r for r in arm_stats(outcomes(
+        members, orders, start=START, pre_days=30, post_days=60, interactions=interactions)
+    ).execute().to_dict("records")}
+    t, h = s["target"], s["holdout"]
+    assert (t["repurchase_rate__pre_n"], t["repurchase_rate__pre_mean"]) == (1, 0.0)
+    assert h["repurchase_rate__pre_n"] == 0
+    assert (t["conversion_rate__pre_mean"], h["conversion_rate__pre_mean"]) == (0.5, 0.5)
+    assert (t["revenue__pre_mean"], h["revenue__pre_mean"]) == (40.0, 20.0)
+    assert (t["aov__pre_mean"], h["aov__pre_mean"]) == (80.0, 40.0)
+    assert h["satisfaction__pre_mean"] == 5.0 and t["satisfaction__pre_n"] == 0
+    assert "activation_rate__pre_n" not in t  # no pre figure: dormant means no pre order
+
+
 def test_without_interactions_satisfaction_is_unknown(tables):
     members, orders, _ = tables
     stats = arm_stats(outcomes(members, orders, start=START, pre_days=30, post_days=60)

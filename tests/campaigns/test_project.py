@@ -1,6 +1,7 @@
 """Campaigns in a project: planning, masked export, consent, and the evaluation end to end."""
 
 import csv
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -107,3 +108,53 @@ def test_mistakes_name_the_option(camp):
         project.plan_campaign("K1", "x", model="kmeans")
     with pytest.raises(CustsegError, match="no campaign 'C9999'"):
         project.evaluate_campaign("C9999")
+
+
+@pytest.fixture(scope="module")
+def before_start(tmp_path_factory):
+    """A campaign evaluated before its post window has data, with pre-window orders where
+    target customers bought far more often (40%) than holdout customers (10%)."""
+    folder = tmp_path_factory.mktemp("early") / "p"
+    project = dormant_project(folder, n=600, seed=2)
+    plan = project.plan_campaign("A004", "winback_coupon", holdout="50%", seed=5, cost=500.0)
+    pre = add_post_orders(project, plan["campaign_id"], base=0.10, effect=0.30, seed=6,
+                          first=START - timedelta(days=30))
+    result = project.evaluate_campaign(plan["campaign_id"])
+    project.close()
+    return folder, plan, pre, result
+
+
+def test_pre_window_figures_per_group(before_start):
+    _, plan, pre, result = before_start
+    kpis = {k["name"]: k for k in result["kpis"]}
+    size = {"target": plan["target_customers"], "holdout": plan["holdout_customers"]}
+    bought = pre.groupby("arm").size()
+    spent = pre.groupby("arm").amount.sum()
+    for name in ("conversion_rate", "repurchase_rate", "repurchase_30d"):
+        assert kpis[name]["treated_pre"] == pytest.approx(bought["target"] / size["target"])
+        assert kpis[name]["control_pre"] == pytest.approx(bought["holdout"] / size["holdout"])
+        assert kpis[name]["treated"] == kpis[name]["control"] == 0
+    assert kpis["conversion_rate"]["treated_pre"] - kpis["conversion_rate"]["control_pre"] > 0.2
+    assert kpis["revenue"]["treated_pre"] == pytest.approx(spent["target"] / size["target"])
+    assert kpis["revenue"]["control_pre"] == pytest.approx(spent["holdout"] / size["holdout"])
+    # no pre figure by definition: dormant at the start means no pre-window order
+    assert kpis["activation_rate"]["treated_pre"] is None
+    assert kpis["roi"]["treated_pre"] is kpis["roi"]["control_pre"] is None
+    for k in result["kpis"]:  # the documented keys stay
+        assert {"name", "treated", "control", "lift", "ci_low", "ci_high", "target",
+                "met", "treated_pre", "control_pre"} <= set(k)
+
+
+def test_cli_table_shows_the_pre_window(before_start):
+    from typer.testing import CliRunner
+
+    from custseg.cli import app
+
+    folder, plan, _, result = before_start
+    out = CliRunner().invoke(app, ["campaign", "evaluate", plan["campaign_id"], "-p",
+                                   str(folder)])
+    assert out.exit_code == 0, out.output
+    assert "before →" in out.output
+    conversion = next(k for k in result["kpis"] if k["name"] == "conversion_rate")
+    for pre in (conversion["treated_pre"], conversion["control_pre"]):  # "before → after"
+        assert f"{pre * 100:.1f}% →" in out.output

@@ -5,7 +5,9 @@ record per KPI (the ``kpis`` list of ``custseg campaign evaluate --json``): rate
 with `custseg.campaigns.stats.diff_proportions` (Newcombe interval, z-test), means with
 `diff_means` (Welch). ``lift`` is always treated − control; ``met`` says whether the point
 estimate reaches the playbook target (`custseg.campaigns.targets`), ``significant`` whether the
-95% interval excludes 0. `diagnose` explains misses from the execution figures.
+95% interval excludes 0. ``treated_pre`` and ``control_pre`` are the KPI in the pre window (None
+for KPIs without a pre figure), for the before-vs-after view. `diagnose` explains misses from
+the execution figures.
 
 >>> stats = {"target": {"members": 900, "repurchase_rate__n": 900, "repurchase_rate__mean": 0.3,
 ...                     "repurchase_rate__var": 0.21},
@@ -47,12 +49,13 @@ def _compare(kpi: Kpi, t: dict, c: dict) -> Comparison:
 
 
 def _record(kpi: Kpi, comp: Comparison | None, n1: int, n0: int, target: Target | None,
-            lang: str) -> dict:
+            lang: str, pre: tuple[float | None, float | None] = (None, None)) -> dict:
     get = (lambda name: _num(getattr(comp, name))) if comp is not None else (lambda name: None)
     treated, control = get("treated"), get("control")
     return {
         "name": kpi.name, "label": kpi.label(lang), "kind": kpi.kind,
         "definition": kpi.definition, "treated": treated, "control": control,
+        "treated_pre": pre[0], "control_pre": pre[1],
         "lift": get("diff"), "ci_low": get("low"), "ci_high": get("high"),
         "relative_lift": get("rel"), "rel_ci_low": get("rel_low"),
         "rel_ci_high": get("rel_high"), "p_value": get("p_value"),
@@ -96,10 +99,11 @@ def evaluate_kpis(stats: dict[str, dict], targets: dict[str, Target], *,
     for kpi in KPIS.values():
         n1, n0 = t.get(f"{kpi.name}__n", 0) or 0, c.get(f"{kpi.name}__n", 0) or 0
         target = targets.get(kpi.name)
+        pre = (_num(t.get(f"{kpi.name}__pre_mean")), _num(c.get(f"{kpi.name}__pre_mean")))
         if n1 and n0:
-            out.append(_record(kpi, _compare(kpi, t, c), n1, n0, target, lang))
+            out.append(_record(kpi, _compare(kpi, t, c), n1, n0, target, lang, pre))
         elif target is not None:
-            out.append(_record(kpi, None, n1, n0, target, lang))
+            out.append(_record(kpi, None, n1, n0, target, lang, pre))
     if cost and t.get("members") and c.get("members"):
         out.append(_roi(t, c, float(cost), targets.get(ROI.name), lang))
     elif ROI.name in targets:

@@ -230,7 +230,8 @@ def _kpi_row(k: dict) -> list[str]:
     met = {True: "[green]✓[/]", False: "[red]✗[/]", None: ""}[k["met"]]
     if k["kind"] == "ratio":  # ROI: the lift column holds the ratio itself
         return [k["label"], "-", "-", fmt(k["lift"]), ci, k["target_text"] or "", met]
-    return [k["label"], fmt(k["treated"]), fmt(k["control"]), lift, ci,
+    return [k["label"], f"{fmt(k['treated_pre'])} → {fmt(k['treated'])}",
+            f"{fmt(k['control_pre'])} → {fmt(k['control'])}", lift, ci,
             k["target_text"] or "", met]
 
 
@@ -257,8 +258,10 @@ def campaign_evaluate(
                   f"{result['arms']['target']:,} / {t('campaign_holdout', lang)} "
                   f"{result['arms']['holdout']:,} · {t('campaign_windows', lang)} {pre[0]} – "
                   f"{pre[1]} / {post[0]} – {post[1]}", highlight=False, soft_wrap=True)
-    table = Table(*(t(k, lang) for k in ("campaign_kpi", "campaign_treated", "campaign_control",
-                                         "campaign_lift", "campaign_ci", "campaign_target_kpi",
+    arms = [f"{t(k, lang)} {t('campaign_pre_post', lang)}" for k in ("campaign_treated",
+                                                                      "campaign_control")]
+    table = Table(t("campaign_kpi", lang), *arms,
+                  *(t(k, lang) for k in ("campaign_lift", "campaign_ci", "campaign_target_kpi",
                                          "campaign_met")))
     for k in result["kpis"]:
         table.add_row(*_kpi_row(k))
