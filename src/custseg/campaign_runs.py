@@ -204,7 +204,8 @@ def evaluate_campaign(con, settings: Settings, campaign_id: str, *, cost: float 
     done = _execution(con, campaign_id)
     data_end = results.latest_order_date(con)
     post_end = start + timedelta(days=post)
-    notes = diagnose(kpis, done, data_end=data_end, post_end=post_end - timedelta(days=1))
+    notes = diagnose(kpis, done, data_end=data_end, post_end=post_end - timedelta(days=1),
+                     post_start=start)
     judged = [k["met"] for k in kpis if k["met"] is not None]
     return json.loads(json.dumps({
         **_jsonable(camp), "measure_name": measure,

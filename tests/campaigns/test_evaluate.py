@@ -88,3 +88,18 @@ def test_pre_window_values_ride_along_and_the_contract_keys_stay():
             "met"} <= set(rate)
     assert by_name(row)["roi"]["treated_pre"] is None
 
+
+def test_before_the_post_window_has_data_only_the_window_note_is_given():
+    from datetime import date
+
+    stats = {"target": arm(1000, repurchase_rate=(1000, 0.0, 0.0)),
+             "holdout": arm(100, repurchase_rate=(100, 0.0, 0.0))}
+    kpis = evaluate_kpis(stats, {"repurchase_rate": parse_target(">=20%")})
+    execution = {"actions": 900, "target_members": 1000, "reached": 900, "redeemed": 400,
+                 "redeemed_known": 900}
+    early = diagnose(kpis, execution, data_end=date(2024, 6, 20),
+                     post_start=date(2024, 7, 1), post_end=date(2024, 7, 30))
+    assert [n["code"] for n in early] == ["window_open"] and "2024-06-20" in early[0]["en"]
+    later = diagnose(kpis, execution, data_end=date(2024, 7, 2),
+                     post_start=date(2024, 7, 1), post_end=date(2024, 7, 30))
+    assert {"window_open", "miss", "no_effect", "no_increment"} <= {n["code"] for n in later}

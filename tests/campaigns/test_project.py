@@ -145,6 +145,13 @@ def test_pre_window_figures_per_group(before_start):
                 "met", "treated_pre", "control_pre"} <= set(k)
 
 
+def test_no_post_data_yet_gives_only_the_window_note(before_start):
+    _, _, _, result = before_start
+    assert result["data_through"] < START.isoformat()
+    assert [n["code"] for n in result["diagnostics"]] == ["window_open"]
+    assert any(k["met"] is False for k in result["kpis"])  # would have been diagnosed
+
+
 def test_cli_table_shows_the_pre_window(before_start):
     from typer.testing import CliRunner
 

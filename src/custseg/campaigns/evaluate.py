@@ -192,10 +192,21 @@ def _miss_notes(kpi: dict, execution: dict) -> list[dict]:
     return out
 
 
-def diagnose(kpis: list[dict], execution: dict, *, data_end=None, post_end=None) -> list[dict]:
+def diagnose(kpis: list[dict], execution: dict, *, data_end=None, post_end=None,
+             post_start=None) -> list[dict]:
     """Notes on the evaluation: window still open, execution problems, and the likely cause of
     every missed target. Each note has ``code``, ``level`` (info/warning/strong), ``kpi`` and
-    the text in ``zh`` and ``en``."""
+    the text in ``zh`` and ``en``.
+
+    When the orders end before ``post_start`` the post figures are empty, not small, so the
+    window note is the only one: a "no effect" reading would be an artefact of missing data.
+    """
+    if data_end is not None and post_start is not None and data_end < post_start:
+        return [_note("window_open", "warning",
+                      f"观察期尚无数据：订单数据截至 {data_end}，早于活动开始 {post_start}，"
+                      "暂无法评估",
+                      f"the post window has no data yet: orders up to {data_end}, before the "
+                      f"start {post_start}; nothing to evaluate")]
     out = []
     if data_end is not None and post_end is not None and data_end < post_end:
         out.append(_note("window_open", "warning",
