@@ -93,21 +93,25 @@ def _history_days(orders: ibis.Table, as_of: date) -> int:
 
 
 def _holdout(orders: ibis.Table, *, as_of: date, unit: str, holdout: float,
-             history_days: int) -> dict | None:
-    """Fit BG/NBD on the period before ``as_of - holdout`` and compare with the holdout."""
+             history_days: int) -> tuple[dict | None, list[dict]]:
+    """Fit BG/NBD on the period before ``as_of - holdout`` and compare with the holdout: the
+    summary, and the weekly cumulative tracking rows (stored as chart data, too long for the
+    run's config)."""
     days = min(round(holdout * days_per_unit(unit)), history_days // 2)
     if days < days_per_unit(unit):
-        return None
+        return None, []
     calibration_end = as_of - timedelta(days=days)
     report = validation_report(BetaGeoModel(time_unit=unit), orders,
                                calibration_end=calibration_end, observation_end=as_of)
-    return {"calibration_end": calibration_end,
-            "holdout_start": calibration_end + timedelta(days=1), "observation_end": as_of,
-            "duration": days / days_per_unit(unit), "time_unit": unit,
-            "customers": report["customers"], "params": report["params"],
-            "mae": report["mae"], "actual": report["holdout_actual"],
-            "expected": report["holdout_expected"],
-            "by_frequency": report["by_frequency"].to_dict("records")}
+    summary = {"calibration_end": calibration_end,
+               "holdout_start": calibration_end + timedelta(days=1), "observation_end": as_of,
+               "duration": days / days_per_unit(unit), "time_unit": unit,
+               "customers": report["customers"], "params": report["params"],
+               "mae": report["mae"], "actual": report["holdout_actual"],
+               "expected": report["holdout_expected"],
+               "by_frequency": report["by_frequency"].to_dict("records")}
+    tracking = report["tracking"].assign(end_date=report["tracking"].end_date.astype(str))
+    return summary, tracking.to_dict("records")
 
 
 def _fit_clv(con, bought: ibis.Table, *, as_of: date, unit: str, horizon: float,
@@ -271,8 +275,8 @@ def predict(con, settings: Settings, *, as_of: date | None = None,
     history = _history_days(bought, as_of)
     temps = ["_pred_summary", "_pred_clv", "_pred_predictions"]
     try:
-        holdout = _holdout(bought, as_of=as_of, unit=unit, holdout=cfg.holdout or horizon,
-                           history_days=history)
+        holdout, tracking = _holdout(bought, as_of=as_of, unit=unit,
+                                     holdout=cfg.holdout or horizon, history_days=history)
         clv_model, clv = _fit_clv(con, bought, as_of=as_of, unit=unit, horizon=horizon,
                                   rate=cfg.annual_discount_rate)
         churn, propensity, features, scored = _classifiers(con, settings, tables, bought, as_of,
@@ -299,7 +303,8 @@ def predict(con, settings: Settings, *, as_of: date | None = None,
                    "validation": {k: v for k, v in result.to_dict().items()
                                   if k not in ("run_id", "levels", "excluded_objects_profiling")}}
         results.save_predictions(con, run_id=run_id, as_of=as_of, config=config,
-                                 predictions=predictions)
+                                 predictions=predictions,
+                                 charts={"tracking": tracking} if tracking else None)
     finally:
         results.drop(con, *temps)
     return result

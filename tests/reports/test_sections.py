@@ -161,9 +161,13 @@ def _fake_predict_run(project) -> str:
         "propensity": {"30d": {"customers": 10, "auc": 0.7, "calibration": calibration}}}
     con.con.register("_fake_predictions", frame)
     run_id = results.new_run_id()
+    tracking = [{"period": k, "end_date": f"2024-0{k}-07", "holdout": k > 2, "actual": 1.0,
+                 "expected": 1.5, "actual_cumulative": float(k), "expected_cumulative": 1.5 * k}
+                for k in (1, 2, 3, 4)]
     results.save_predictions(con, run_id=run_id, as_of=AS_OF_2,
                              config={"time_unit": "W", "horizon": 52, "validation": validation},
-                             predictions=con.table("_fake_predictions"))
+                             predictions=con.table("_fake_predictions"),
+                             charts={"tracking": tracking})
     return run_id
 
 
@@ -217,12 +221,36 @@ def test_predictions_read_what_a_predict_run_stores(project):
     assert list(levels.x) == ["low", "medium", "high"] and list(levels.y) == [5, 3, 2]
     tracking = figures["Holdout purchases: actual vs expected"]
     assert list(tracking.data[1].y) == [0.25, 0.9]
+    cumulative = figures["Cumulative repeat purchases: actual vs expected"]
+    assert [t.name for t in cumulative.data] == ["actual", "expected"]
+    assert list(cumulative.data[0].x)[-1] == "2024-04-07"
+    assert list(cumulative.data[0].y) == [1, 2, 3, 4] and list(cumulative.data[1].y)[-1] == 6
+    assert cumulative.layout.shapes[0].x0 == "2024-02-07"  # the calibration ends here
     calibration = figures["Calibration"]
     assert [t.name for t in calibration.data] == ["ideal", "churn", "30-day propensity"]
     table = _blocks(section, Table)[0]
     assert table.rows[0][1:] == [5, 100.0, 500.0, 0.9]
     assert "beats the baseline" in [b.text for b in _blocks(section, Text)]
     json.dumps(ctx.predict_run["config"])  # what the section read is plain JSON
+
+
+@pytest.mark.slow
+def test_a_predict_run_stores_the_weekly_tracking_the_section_draws(tmp_path):
+    from custseg.demo import create_demo
+
+    with create_demo("retail", tmp_path / "demo", language="en", customers=300, seed=3) as p:
+        p.ingest_sources()
+        result = p.predict()
+        rows = results.load_charts(p.connect(), result.run_id)["tracking"]
+        section = predictions_section.build(ReportContext(p, lang="zh"))
+    end = result.holdout["calibration_end"].isoformat()
+    assert [r["holdout"] for r in rows] == [r["end_date"] > end for r in rows]
+    assert any(r["holdout"] for r in rows) and not rows[0]["holdout"]
+    actual = [r["actual_cumulative"] for r in rows]
+    assert actual == sorted(actual) and actual[-1] > 0
+    figures = {c.figure.layout.title.text: c.figure for c in _blocks(section, Chart)}
+    drawn = figures["累计重复购买：实际与预期"]
+    assert list(drawn.data[0].y) == actual and list(drawn.data[1].x)[-1] == rows[-1]["end_date"]
 
 
 def test_personal_data_in_quality_examples_and_profiles_is_masked(report_project):

@@ -15,7 +15,9 @@ Every segmentation is stored as a run, in one transaction:
   a predict run (`save_predictions`); horizons and time units are in the run's config;
 - ``run_charts(run_id, chart, data)`` — chart data of a run as JSON, one row per chart
   (`save_charts`, `load_charts`): for clustering runs ``k_curve``, ``profile_heatmap``,
-  ``pca_scatter`` and ``clustering`` (K rule, preprocessing, reduction, rules, stability).
+  ``pca_scatter`` and ``clustering`` (K rule, preprocessing, reduction, rules, stability); for
+  predict runs ``tracking`` (BG/NBD cumulative repeat purchases per week, actual and
+  expected, `custseg.clv.validation.cumulative_tracking`).
 """
 
 from __future__ import annotations
@@ -184,15 +186,17 @@ def load_charts(con, run_id: str) -> dict:
 
 
 def save_predictions(con, *, run_id: str, as_of: date, config: dict,
-                     predictions: ibis.Table) -> None:
-    """Store one predict run and its customer-level predictions (`PREDICTION_COLUMNS`),
-    all or nothing."""
+                     predictions: ibis.Table, charts: dict | None = None) -> None:
+    """Store one predict run, its customer-level predictions (`PREDICTION_COLUMNS`) and its
+    chart data (`save_charts`), all or nothing."""
     ensure_result_tables(con)
     db = con.con
     with transaction(db):
         _insert_run(db, run_id, "predict", as_of, config)
         db.execute(f"INSERT INTO predictions SELECT {_lit(run_id)}, "
                    f"{', '.join(PREDICTION_COLUMNS)} FROM ({_sql(predictions)})")
+        if charts:
+            _insert_charts(db, run_id, charts)
 
 
 def _escaped(column: str) -> str:

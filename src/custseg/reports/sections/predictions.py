@@ -1,10 +1,11 @@
-"""Predictions of the shown predict run: churn-risk levels with their CLV, the BG/NBD
-tracking check on the holdout period, calibration of the classifiers and their validation
-figures — all read from what `custseg.predict_runs.predict` stored."""
+"""Predictions of the shown predict run: churn-risk levels with their CLV, the BG/NBD checks
+on the holdout period (holdout purchases by calibration frequency, and cumulative repeat
+purchases week by week over calibration and holdout), calibration of the classifiers and
+their validation figures — all read from what `custseg.predict_runs.predict` stored."""
 
 from __future__ import annotations
 
-from custseg.io import report_data
+from custseg.io import report_data, results
 from custseg.reports import charts
 from custseg.reports import format as fmt
 from custseg.reports.section import Chart, Figures, Section, Table, Text
@@ -42,6 +43,23 @@ def _tracking(ctx, holdout: dict | None) -> list:
                     end=fmt.day(holdout["observation_end"], ctx.lang),
                     mae=fmt.number(holdout["mae"], ctx.lang, 3))
     return [Chart(fig, caption=caption)]
+
+
+def _cumulative(ctx, run_id: str, holdout: dict | None) -> list:
+    """Actual vs expected cumulative repeat purchases per week (the run's ``tracking`` chart
+    data; runs stored before it was kept have none and show nothing)."""
+    rows = results.load_charts(ctx.con, run_id).get("tracking")
+    if not rows:
+        return []
+    end = (holdout or {}).get("calibration_end") or max(
+        (r["end_date"] for r in rows if not r["holdout"]), default=None)
+    fig = charts.lines([r["end_date"] for r in rows],
+                       {ctx.t("report_actual"): [r["actual_cumulative"] for r in rows],
+                        ctx.t("report_expected"): [r["expected_cumulative"] for r in rows]},
+                       title=ctx.t("report_cum_tracking"), x_title=ctx.t("report_week_ending"),
+                       y_title=ctx.t("report_cum_repeat"), marker_at=end)
+    return [Chart(fig, caption=ctx.t("report_cum_tracking_caption",
+                                     end=fmt.day(end, ctx.lang)))]
 
 
 def _classifiers(validation: dict) -> dict[str, dict]:
@@ -84,7 +102,8 @@ def build(ctx) -> Section | None:
               Figures([(ctx.t("customers"), fmt.number(validation.get("customers"), ctx.lang)),
                        (ctx.t("report_horizon"),
                         f"{fmt.number(config.get('horizon'), ctx.lang)} {unit}")]),
-              *_levels(ctx, run["run_id"]), *_tracking(ctx, validation.get("holdout"))]
+              *_levels(ctx, run["run_id"]), *_tracking(ctx, validation.get("holdout")),
+              *_cumulative(ctx, run["run_id"], validation.get("holdout"))]
     models = _classifiers(validation)
     if models:
         blocks += [*_calibration(ctx, models), _validation_table(ctx, models)]
