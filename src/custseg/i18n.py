@@ -167,6 +167,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report_level_low": {"zh": "低", "en": "low"},
     "report_level_medium": {"zh": "中", "en": "medium"},
     "report_level_high": {"zh": "高", "en": "high"},
+    "report_level_unscored": {"zh": "未评分（无购买）", "en": "not scored (no purchase)"},
     "report_mean_clv": {"zh": "平均 CLV", "en": "mean CLV"},
     "report_total_clv": {"zh": "CLV 合计", "en": "total CLV"},
     "report_mean_p_alive": {"zh": "平均存活概率", "en": "mean P(alive)"},

@@ -140,11 +140,11 @@ def test_migration_without_flows_is_a_note_not_an_empty_sankey(report_project):
 def _fake_predict_run(project) -> str:
     """A stored predict run with the config `custseg.predict_runs.predict` writes."""
     con = project.connect()
-    levels = ["low"] * 5 + ["medium"] * 3 + ["high"] * 2
-    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(10)],
-                          "p_alive": [0.9] * 5 + [0.5] * 3 + [0.1] * 2,
+    levels = ["low"] * 5 + ["medium"] * 3 + ["high"] * 2 + [None]  # c10 never bought
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(11)],
+                          "p_alive": [0.9] * 5 + [0.5] * 3 + [0.1] * 2 + [None],
                           "expected_purchases": 1.0, "expected_spend": 20.0,
-                          "clv": [100.0] * 5 + [50.0] * 3 + [10.0] * 2,
+                          "clv": [100.0] * 5 + [50.0] * 3 + [10.0] * 2 + [None],
                           "churn_probability": 0.3, "churn_level": levels,
                           "propensity_30d": 0.2, "propensity_90d": 0.4})
     calibration = [{"decile": d, "customers": 10, "predicted": d / 10, "observed": d / 11}
@@ -218,11 +218,13 @@ def test_predictions_read_what_a_predict_run_stores(project):
     section = predictions_section.build(ctx)
     figures = {c.figure.layout.title.text: c.figure for c in _blocks(section, Chart)}
     levels = figures["Churn-risk levels"].data[0]
-    assert list(levels.x) == ["low", "medium", "high"] and list(levels.y) == [5, 3, 2]
+    assert list(levels.x) == ["low", "medium", "high", "not scored (no purchase)"]
+    assert list(levels.y) == [5, 3, 2, 1]
     tracking = figures["Holdout purchases: actual vs expected"]
     assert list(tracking.data[1].y) == [0.25, 0.9]
     cumulative = figures["Cumulative repeat purchases: actual vs expected"]
     assert [t.name for t in cumulative.data] == ["actual", "expected"]
+    assert {t.mode for t in cumulative.data} == {"lines"}  # 150 weekly dots would crowd it
     assert list(cumulative.data[0].x)[-1] == "2024-04-07"
     assert list(cumulative.data[0].y) == [1, 2, 3, 4] and list(cumulative.data[1].y)[-1] == 6
     assert cumulative.layout.shapes[0].x0 == "2024-02-07"  # the calibration ends here

@@ -120,14 +120,17 @@ def sankey(nodes: Sequence[str], links: Sequence[dict], *, title: str = "",
 
 def lines(x: Sequence, series: dict[str, Sequence], *, title: str = "", x_title: str = "",
           y_title: str = "", secondary: dict[str, Sequence] | None = None,
-          secondary_title: str = "", marker_at=None, height: int = 380) -> go.Figure:
+          secondary_title: str = "", marker_at=None, markers: bool = True,
+          height: int = 380) -> go.Figure:
     """Line charts of several series, optionally some on a second y axis; ``marker_at``
-    draws a vertical line at one x (e.g. the chosen K)."""
+    draws a vertical line at one x (e.g. the chosen K); ``markers=False`` for long series
+    whose dots would crowd the line."""
     fig = make_subplots(specs=[[{"secondary_y": bool(secondary)}]])
+    mode = "lines+markers" if markers else "lines"
     for name, values in series.items():
-        fig.add_trace(go.Scatter(x=list(x), y=list(values), name=name, mode="lines+markers"))
+        fig.add_trace(go.Scatter(x=list(x), y=list(values), name=name, mode=mode))
     for name, values in (secondary or {}).items():
-        fig.add_trace(go.Scatter(x=list(x), y=list(values), name=name, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=list(x), y=list(values), name=name, mode=mode,
                                  line={"dash": "dash"}), secondary_y=True)
     if marker_at is not None:
         fig.add_vline(x=marker_at, line={"dash": "dot", "color": "#c8414b"})

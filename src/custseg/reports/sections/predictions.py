@@ -21,7 +21,7 @@ def _levels(ctx, run_id: str) -> list:
               else len(LEVELS))
     if not rows:
         return []
-    names = [ctx.t(f"report_level_{r['churn_level']}") for r in rows]
+    names = [ctx.t(f"report_level_{r['churn_level'] or 'unscored'}") for r in rows]
     return [Chart(charts.bars(names, {ctx.t("customers"): [r["customers"] for r in rows]},
                               title=ctx.t("report_levels_chart"))),
             Table([ctx.t("report_churn_level"), ctx.t("customers"), ctx.t("report_mean_clv"),
@@ -57,7 +57,7 @@ def _cumulative(ctx, run_id: str, holdout: dict | None) -> list:
                        {ctx.t("report_actual"): [r["actual_cumulative"] for r in rows],
                         ctx.t("report_expected"): [r["expected_cumulative"] for r in rows]},
                        title=ctx.t("report_cum_tracking"), x_title=ctx.t("report_week_ending"),
-                       y_title=ctx.t("report_cum_repeat"), marker_at=end)
+                       y_title=ctx.t("report_cum_repeat"), marker_at=end, markers=False)
     return [Chart(fig, caption=ctx.t("report_cum_tracking_caption",
                                      end=fmt.day(end, ctx.lang)))]
 
