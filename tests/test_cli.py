@@ -123,3 +123,11 @@ def test_demo_retail_runs_predictions_and_prints_warnings_as_one_line(tmp_path):
     with Project.open(tmp_path / "rt") as p:
         assert rows(p, "SELECT count(*) > 0 FROM predictions") == [(True,)]
     assert "report" in result.output
+
+
+@pytest.mark.parametrize("args, section", [
+    (["segment"], "[segmentation] k_range"), (["basket"], "(default: [basket] level)"),
+    (["playbook"], "[playbook.segments.SEGMENT_ID]"), (["ingest"], "[[sources]]")])
+def test_help_shows_config_section_names_in_square_brackets(args, section):
+    result = run(*args, "--help")
+    assert result.exit_code == 0 and section in " ".join(result.output.split()), result.output

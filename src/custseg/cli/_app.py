@@ -20,6 +20,7 @@ from custseg.io.results import EXPORT_FORMATS
 app = typer.Typer(
     help="custseg — customer segmentation and tiering (客户细分 / 客户分级).",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    rich_markup_mode="markdown",
 )
 console = Console(soft_wrap=True)  # a path or message is never broken across lines
 err = Console(stderr=True, soft_wrap=True)

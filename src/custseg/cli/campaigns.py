@@ -49,7 +49,7 @@ def playbook(model: ModelOpt = None, as_json: JsonOpt = False, lang: LangOpt = N
     """The strategy playbook: direction, measures, owner, budget and KPI targets per segment.
 
     Exits with 1 and names what is missing when a segment lacks a direction, a measure or an
-    owner (fill them in [playbook.segments.<id>] of custseg.toml).
+    owner (fill them in [playbook.segments.SEGMENT_ID] of custseg.toml).
     """
     with Project.open(project_dir) as project:
         lang = lang or project.settings.project.language
