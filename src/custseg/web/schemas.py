@@ -189,6 +189,7 @@ class RunCreated(BaseModel):
     run_id: str
     kind: str
     model: str | None
+    warnings: list[str] = []  # what the run would print as "!" lines (e.g. an early stop)
 
 
 class UserCreate(_In):
