@@ -133,13 +133,13 @@ class TransactionModel(Model):
             self.params_, self.log_likelihood_, self.converged_ = type(self).fitter(
                 stats.frequency, stats.recency, stats["T"], stats.weight,
                 penalizer=self.penalizer, initial_params=self.initial_params)
+        self.n_customers_ = int(stats.weight.sum())
         for w in caught:  # say which model, and where its parameters went
             if issubclass(w.category, ConvergenceWarning):
                 where = ", ".join(f"{k} = {v:.4g}" for k, v in self.params_.items())
-                w.message = f"{self.NAME} on {int(stats.weight.sum()):,} customers: " \
-                            f"{w.message} ({where})"
+                w.message = f"{self.NAME} on {self.n_customers_:,} customers: {w.message} " \
+                            f"({where})"
             warnings.warn(w.message, w.category, stacklevel=2)
-        self.n_customers_ = int(stats.weight.sum())
         return self
 
     def set_params(self, **params: float) -> Self:

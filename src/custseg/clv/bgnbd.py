@@ -216,13 +216,18 @@ def expected_purchases_expr(params: dict, features: ibis.Table,
     for i, t in enumerate(horizons):
         power = ((a - 1) * ((alpha + series["T"]).ln() - (alpha + series["T"] + t).ln())).exp()
         g[f"g_{i}"] = ci * ((1 - power) / (a - 1) - power * series[f"d_{i}"])
-    series = series.select("x", "T", **g)
+    return _join_series(params, features, series.select("x", "T", **g), len(horizons))
+
+
+def _join_series(params: dict, features: ibis.Table, series: ibis.Table, n: int) -> ibis.Table:
+    """``features`` plus ``p_alive`` and ``expected_purchases_<i>`` = P(alive) × ``g_<i>`` of
+    ``series`` (E[Y(t_i) | alive] per distinct ``x, T``)."""
     joined = features.mutate(p_alive=probability_alive_expr(params, features),
-                             _x=features.frequency.cast("float64"))
-    joined = joined.left_join(series, [joined["_x"] == series.x, joined["T"] == series["T"]])
+                             _x=features.frequency.cast("float64"),
+                             _T=features["T"].cast("float64"))
+    joined = joined.left_join(series, [joined["_x"] == series.x, joined["_T"] == series["T"]])
     return joined.select(*features.columns, "p_alive", **{
-        f"expected_purchases_{i}": joined.p_alive * joined[f"g_{i}"]
-        for i in range(len(horizons))})
+        f"expected_purchases_{i}": joined.p_alive * joined[f"g_{i}"] for i in range(n)})
 
 
 def _series_coefficients(r: float, a: float, b: float, z_max: float
@@ -289,11 +294,5 @@ def _quadrature_expr(params: dict, features: ibis.Table, horizons: list[float]) 
         expected_if_alive_quadrature(params, h, x[s:s + chunk], T[s:s + chunk])
         for s in range(0, max(len(x), 1), chunk)]) if len(x) else np.empty(0)
         for i, h in enumerate(horizons)}
-    series = ibis.memtable(pd.DataFrame({"x": x, "T": T, **values}))
-    joined = features.mutate(p_alive=probability_alive_expr(params, features),
-                             _x=features.frequency.cast("float64"),
-                             _T=features["T"].cast("float64"))
-    joined = joined.left_join(series, [joined["_x"] == series.x, joined["_T"] == series["T"]])
-    return joined.select(*features.columns, "p_alive", **{
-        f"expected_purchases_{i}": joined.p_alive * joined[f"g_{i}"]
-        for i in range(len(horizons))})
+    return _join_series(params, features,
+                        ibis.memtable(pd.DataFrame({"x": x, "T": T, **values})), len(horizons))
